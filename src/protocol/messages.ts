@@ -1,0 +1,190 @@
+/**
+ * Wire protocol between the agent (inside the app) and the session server.
+ * Every message the agent sends is one of `AgentMessage`; the recording (`--record`) holds
+ * them one per line exactly as received after validation. Extend only with optional fields
+ * or new types: users and outside checks read these shapes.
+ */
+
+export const PROTOCOL_VERSION = 1;
+
+/** Largest frame the server reads; larger frames are dropped and counted. */
+export const MAX_FRAME_BYTES = 1024 * 1024;
+/** Longest SQL text the agent sends; longer text is cut and marked `truncated`. */
+export const MAX_SQL_CHARS = 4096;
+
+export interface SourceLocation {
+  file: string;
+  /** 1-based */
+  line: number;
+  /** 1-based */
+  column: number;
+}
+
+/** First frame of every connection. Never recorded: it carries the secret. */
+export interface AuthFrame {
+  type: 'auth';
+  token: string;
+  protocol: number;
+}
+
+/** Several messages in one frame; the agent flushes at least every 100 ms. */
+export interface BatchFrame {
+  type: 'batch';
+  messages: AgentMessage[];
+}
+
+export interface HelloMessage {
+  type: 'hello';
+  pid: number;
+  t: number;
+  protocol: number;
+  nodeVersion: string;
+  argv: string[];
+  cwd: string;
+  ppid?: number;
+  execArgv?: string[];
+  /** epoch ms when the process started (performance.timeOrigin) */
+  startedAt?: number;
+  /** 'launch' through NODE_OPTIONS, 'attach' when injected over the inspector */
+  via?: 'launch' | 'attach';
+  heapLimit?: number;
+  isClusterWorker?: boolean;
+}
+
+export interface MemoryMessage {
+  type: 'memory';
+  pid: number;
+  t: number;
+  heapUsed: number;
+  heapTotal: number;
+  rss: number;
+  external: number;
+  arrayBuffers: number;
+  heapLimit?: number;
+}
+
+export type GcKind = 'minor' | 'major' | 'incremental' | 'weakcb';
+
+export interface GcMessage {
+  type: 'gc';
+  pid: number;
+  t: number;
+  kind: GcKind;
+  durationMs: number;
+  heapUsedAfter?: number;
+}
+
+export interface EventLoopMessage {
+  type: 'eventLoop';
+  pid: number;
+  t: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  meanMs?: number;
+  /** 0..1, share of the interval the loop was busy */
+  utilization: number;
+}
+
+export interface CpuMessage {
+  type: 'cpu';
+  pid: number;
+  t: number;
+  userMs: number;
+  systemMs: number;
+  /** user+system over wall time, 0..100 per core */
+  percent: number;
+}
+
+export interface HttpMessage {
+  type: 'http';
+  pid: number;
+  t: number;
+  method: string;
+  route: string;
+  status: number;
+  durationMs: number;
+  scope: string | null;
+  path?: string;
+}
+
+export type DbKind = 'postgres' | 'mysql' | 'sqlite' | 'mongodb' | 'redis' | 'other';
+
+export interface QueryScope {
+  id: string;
+  name: string;
+}
+
+export interface QueryMessage {
+  type: 'query';
+  pid: number;
+  t: number;
+  durationMs: number;
+  db: DbKind;
+  text: string;
+  scope: QueryScope | null;
+  callsite: SourceLocation | null;
+  error: boolean;
+  /** bound parameters as short strings, for duplicate detection */
+  params?: string[];
+  /** further application frames below the call site */
+  stack?: SourceLocation[];
+  truncated?: boolean;
+}
+
+export interface ListenMessage {
+  type: 'listen';
+  pid: number;
+  t: number;
+  port: number;
+  address: string;
+}
+
+/** The agent's own count of messages it could not keep (queue full while disconnected). */
+export interface DroppedMessage {
+  type: 'dropped';
+  pid: number;
+  t: number;
+  count: number;
+}
+
+export interface ByeMessage {
+  type: 'bye';
+  pid: number;
+  t: number;
+  exitCode?: number;
+}
+
+/** Answer to a server command. */
+export interface ResultMessage {
+  type: 'result';
+  pid: number;
+  t: number;
+  id: number;
+  ok: boolean;
+  error?: string;
+  data?: unknown;
+}
+
+export type AgentMessage =
+  | HelloMessage
+  | MemoryMessage
+  | GcMessage
+  | EventLoopMessage
+  | CpuMessage
+  | HttpMessage
+  | QueryMessage
+  | ListenMessage
+  | DroppedMessage
+  | ByeMessage
+  | ResultMessage;
+
+export type AgentMessageType = AgentMessage['type'];
+
+/** Server → agent. Unknown command names are answered with ok:false and otherwise ignored. */
+export interface CommandFrame {
+  type: 'command';
+  id: number;
+  name: string;
+  args?: Record<string, unknown>;
+}

@@ -1,0 +1,208 @@
+import type { AgentMessage, AuthFrame } from './messages';
+import { MAX_FRAME_BYTES } from './messages';
+
+/**
+ * Validation of every frame the server receives. A frame that fails is dropped whole with a
+ * reason; nothing from it reaches a session. Checks are a table per message type so a new
+ * type is one entry, and the cost per message stays a handful of typeof checks.
+ */
+
+type FieldKind =
+  | 'number'
+  | 'int'
+  | 'string'
+  | 'boolean'
+  | 'string[]'
+  | 'location'
+  | 'location[]'
+  | 'scope'
+  | 'any';
+
+interface FieldSpec {
+  kind: FieldKind;
+  optional?: boolean;
+  nullable?: boolean;
+  oneOf?: readonly string[];
+}
+
+const num: FieldSpec = { kind: 'number' };
+const int: FieldSpec = { kind: 'int' };
+const str: FieldSpec = { kind: 'string' };
+const opt = (spec: FieldSpec): FieldSpec => ({ ...spec, optional: true });
+const nullable = (spec: FieldSpec): FieldSpec => ({ ...spec, nullable: true });
+
+const base = { pid: int, t: num };
+
+const SCHEMAS: Record<AgentMessage['type'], Record<string, FieldSpec>> = {
+  hello: {
+    ...base,
+    protocol: int,
+    nodeVersion: str,
+    argv: { kind: 'string[]' },
+    cwd: str,
+    ppid: opt(int),
+    execArgv: opt({ kind: 'string[]' }),
+    startedAt: opt(num),
+    via: opt({ kind: 'string', oneOf: ['launch', 'attach'] }),
+    heapLimit: opt(num),
+    isClusterWorker: opt({ kind: 'boolean' }),
+  },
+  memory: {
+    ...base,
+    heapUsed: num,
+    heapTotal: num,
+    rss: num,
+    external: num,
+    arrayBuffers: num,
+    heapLimit: opt(num),
+  },
+  gc: {
+    ...base,
+    kind: { kind: 'string', oneOf: ['minor', 'major', 'incremental', 'weakcb'] },
+    durationMs: num,
+    heapUsedAfter: opt(num),
+  },
+  eventLoop: { ...base, p50Ms: num, p99Ms: num, maxMs: num, meanMs: opt(num), utilization: num },
+  cpu: { ...base, userMs: num, systemMs: num, percent: num },
+  http: {
+    ...base,
+    method: str,
+    route: str,
+    status: int,
+    durationMs: num,
+    scope: nullable(str),
+    path: opt(str),
+  },
+  query: {
+    ...base,
+    durationMs: num,
+    db: { kind: 'string', oneOf: ['postgres', 'mysql', 'sqlite', 'mongodb', 'redis', 'other'] },
+    text: str,
+    scope: nullable({ kind: 'scope' }),
+    callsite: nullable({ kind: 'location' }),
+    error: { kind: 'boolean' },
+    params: opt({ kind: 'string[]' }),
+    stack: opt({ kind: 'location[]' }),
+    truncated: opt({ kind: 'boolean' }),
+  },
+  listen: { ...base, port: int, address: str },
+  dropped: { ...base, count: int },
+  bye: { ...base, exitCode: opt(int) },
+  result: { ...base, id: int, ok: { kind: 'boolean' }, error: opt(str), data: opt({ kind: 'any' }) },
+};
+
+export const MESSAGE_TYPES = Object.keys(SCHEMAS) as AgentMessage['type'][];
+
+/** Longest array of strings (argv, params) and stack a message may carry. */
+const MAX_LIST = 256;
+
+function isLocation(v: unknown): boolean {
+  if (v === null || typeof v !== 'object') return false;
+  const l = v as Record<string, unknown>;
+  return (
+    typeof l.file === 'string' &&
+    Number.isInteger(l.line) &&
+    Number.isInteger(l.column) &&
+    (l.line as number) >= 0 &&
+    (l.column as number) >= 0
+  );
+}
+
+function checkField(value: unknown, spec: FieldSpec): boolean {
+  if (value === undefined) return !!spec.optional;
+  if (value === null) return !!spec.nullable;
+  switch (spec.kind) {
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value);
+    case 'int':
+      return Number.isSafeInteger(value);
+    case 'string':
+      return typeof value === 'string' && (!spec.oneOf || spec.oneOf.includes(value));
+    case 'boolean':
+      return typeof value === 'boolean';
+    case 'string[]':
+      return (
+        Array.isArray(value) && value.length <= MAX_LIST && value.every((s) => typeof s === 'string')
+      );
+    case 'location':
+      return isLocation(value);
+    case 'location[]':
+      return Array.isArray(value) && value.length <= MAX_LIST && value.every(isLocation);
+    case 'scope': {
+      if (typeof value !== 'object') return false;
+      const s = value as Record<string, unknown>;
+      return typeof s.id === 'string' && typeof s.name === 'string';
+    }
+    case 'any':
+      return true;
+  }
+}
+
+export type Validated<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+/** Checks one message object; returns a reason a developer can read when it is not valid. */
+export function validateMessage(value: unknown): Validated<AgentMessage> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return { ok: false, reason: 'message is not an object' };
+  }
+  const msg = value as Record<string, unknown>;
+  const type = msg.type;
+  if (typeof type !== 'string' || !Object.prototype.hasOwnProperty.call(SCHEMAS, type)) {
+    return { ok: false, reason: `unknown message type ${JSON.stringify(String(type)).slice(0, 40)}` };
+  }
+  const schema = SCHEMAS[type as AgentMessage['type']];
+  for (const field in schema) {
+    if (!checkField(msg[field], schema[field])) {
+      return { ok: false, reason: `${type}.${field} is missing or has the wrong type` };
+    }
+  }
+  return { ok: true, value: msg as unknown as AgentMessage };
+}
+
+/** A decoded frame: either the messages it carried, or why it was dropped. */
+export type DecodedFrame =
+  | { ok: true; messages: AgentMessage[] }
+  | { ok: false; reason: string };
+
+/**
+ * Decodes one data frame (a single message or a batch). A batch with any invalid message is
+ * dropped whole: a sender that breaks the protocol once is not trusted for the rest of it.
+ */
+export function decodeFrame(data: string | Buffer): DecodedFrame {
+  const size = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+  if (size > MAX_FRAME_BYTES) return { ok: false, reason: `frame of ${size} bytes is over the limit` };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(typeof data === 'string' ? data : data.toString('utf8'));
+  } catch {
+    return { ok: false, reason: 'frame is not valid JSON' };
+  }
+  if (parsed !== null && typeof parsed === 'object' && (parsed as { type?: unknown }).type === 'batch') {
+    const list = (parsed as { messages?: unknown }).messages;
+    if (!Array.isArray(list)) return { ok: false, reason: 'batch.messages is not an array' };
+    const out: AgentMessage[] = [];
+    for (const item of list) {
+      const v = validateMessage(item);
+      if (!v.ok) return v;
+      out.push(v.value);
+    }
+    return { ok: true, messages: out };
+  }
+  const v = validateMessage(parsed);
+  return v.ok ? { ok: true, messages: [v.value] } : v;
+}
+
+/** Checks the first frame of a connection; returns the token it carries or null. */
+export function readAuthFrame(data: string | Buffer): AuthFrame | null {
+  const size = typeof data === 'string' ? data.length : data.length;
+  if (size > 4096) return null;
+  try {
+    const parsed = JSON.parse(typeof data === 'string' ? data : data.toString('utf8'));
+    if (parsed && parsed.type === 'auth' && typeof parsed.token === 'string' && Number.isInteger(parsed.protocol)) {
+      return parsed as AuthFrame;
+    }
+  } catch {
+    /* not JSON: not an auth frame */
+  }
+  return null;
+}
