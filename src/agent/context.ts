@@ -10,7 +10,14 @@ export interface AgentContext {
   /** The HTTP request (or burst of work outside one) the current async context belongs to. */
   currentScope(): QueryScope | null;
   readonly options: AgentOptions;
+  /**
+   * Answers the server's `command` frames named `name` (heap snapshot, CPU profile, …). The
+   * handler's value (or promise) becomes the `result`'s data; a throw becomes ok:false.
+   */
+  onCommand?(name: string, handler: CommandHandler): void;
 }
+
+export type CommandHandler = (args: Record<string, unknown>) => unknown;
 
 /** Parsed from PERF_LENS_OPTIONS (JSON); every field optional. */
 export interface AgentOptions {

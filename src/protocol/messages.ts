@@ -155,6 +155,20 @@ export interface ByeMessage {
   exitCode?: number;
 }
 
+/** Heap after a forced GC, taken on request (between `--rounds`, or by the extension). */
+export interface HeapMeasureMessage {
+  type: 'heapMeasure';
+  pid: number;
+  t: number;
+  /** the load round this closes (0 = baseline before the first) */
+  round: number;
+  heapUsed: number;
+  heapTotal: number;
+  rss: number;
+  external: number;
+  arrayBuffers: number;
+}
+
 /** Answer to a server command. */
 export interface ResultMessage {
   type: 'result';
@@ -177,6 +191,7 @@ export type AgentMessage =
   | ListenMessage
   | DroppedMessage
   | ByeMessage
+  | HeapMeasureMessage
   | ResultMessage;
 
 export type AgentMessageType = AgentMessage['type'];

@@ -88,6 +88,7 @@ const SCHEMAS: Record<AgentMessage['type'], Record<string, FieldSpec>> = {
   listen: { ...base, port: int, address: str },
   dropped: { ...base, count: int },
   bye: { ...base, exitCode: opt(int) },
+  heapMeasure: { ...base, round: int, heapUsed: num, heapTotal: num, rss: num, external: num, arrayBuffers: num },
   result: { ...base, id: int, ok: { kind: 'boolean' }, error: opt(str), data: opt({ kind: 'any' }) },
 };
 

@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// `npm run demo`: profiles demo/app.js under three rounds of demo/load.js with the built CLI,
+// prints the CLI's summary, and says where the JSON report went. Exits with the CLI's code.
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.join(__dirname, '..');
+const cli = path.join(root, 'dist', 'cli.js');
+const report = path.join(root, 'demo-report.json');
+
+if (!fs.existsSync(cli)) {
+  console.error('dist/cli.js is missing: build first with `npm run build`.');
+  process.exit(2);
+}
+
+const args = [
+  cli, 'run',
+  '--load', 'node demo/load.js',
+  '--rounds', '3',
+  '--json', report,
+  '--root', root,
+  '--', 'node', 'demo/app.js',
+];
+fs.rmSync(report, { force: true }); // a report from an earlier run must not pass for this one
+const res = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit', env: { ...process.env, PORT: '0' } });
+if (res.error) {
+  console.error(`Could not run the Perf Lens CLI: ${res.error.message}`);
+  process.exit(3);
+}
+if (fs.existsSync(report)) console.log(`\nReport written to ${path.relative(process.cwd(), report) || report}`);
+process.exit(res.status ?? 1);

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the system packages the tests need, on Debian 12 as root; safe to run again.
+#   PostgreSQL: the test harness uses the highest /usr/lib/postgresql/*/bin.
+#   MariaDB:    mariadbd (or mysqld) and mariadb-install-db.
+set -euo pipefail
+
+missing=()
+if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
+  missing+=(postgresql)
+fi
+if ! command -v mariadbd >/dev/null 2>&1 && ! command -v mysqld >/dev/null 2>&1 \
+  && [ ! -x /usr/sbin/mariadbd ] && [ ! -x /usr/sbin/mysqld ]; then
+  missing+=(mariadb-server)
+fi
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-system-deps: PostgreSQL and MariaDB are present."
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-system-deps: ${missing[*]} missing; run this script as root to install them." >&2
+  exit 1
+fi
+
+echo "install-system-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# The packages' own services are not wanted (tests start private servers); in containers
+# without an init system policy-rc.d already stops them from starting.
+apt-get install -y -q --no-install-recommends "${missing[@]}"

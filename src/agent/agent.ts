@@ -1,0 +1,99 @@
+import * as v8 from 'node:v8';
+import type { AgentMessage, HelloMessage } from '../protocol/messages';
+import { PROTOCOL_VERSION } from '../protocol/messages';
+import { now } from './clock';
+import { Commands } from './commands';
+import type { AgentContext, AgentOptions } from './context';
+import { installLifecycle } from './lifecycle';
+import { cpuSampler } from './probes/cpu';
+import { eventLoopSampler } from './probes/event-loop';
+import { installGcProbe } from './probes/gc';
+import { installHttpProbe } from './probes/http';
+import { installListenProbe } from './probes/listen';
+import { memorySampler } from './probes/memory';
+import { startSampler } from './probes/sampler';
+import { installQueryProbes } from './queries';
+import { Scopes } from './scope';
+import { Transport } from './transport';
+
+export interface AgentConfig {
+  url: string;
+  token: string;
+  options: AgentOptions;
+  via: 'launch' | 'attach';
+}
+
+export interface RunningAgent {
+  readonly context: AgentContext;
+  readonly transport: Transport;
+}
+
+function hello(pid: number, via: AgentConfig['via']): HelloMessage {
+  return {
+    type: 'hello',
+    pid,
+    t: now(),
+    protocol: PROTOCOL_VERSION,
+    nodeVersion: process.version,
+    argv: process.argv.slice(0, 256),
+    cwd: process.cwd(),
+    ppid: process.ppid,
+    execArgv: process.execArgv.slice(0, 256),
+    startedAt: performance.timeOrigin,
+    via,
+    heapLimit: v8.getHeapStatistics().heap_size_limit,
+    isClusterWorker: 'NODE_UNIQUE_ID' in process.env, // how node:cluster itself tells a worker
+  };
+}
+
+/** Each probe on its own: one that fails to install leaves the others running. */
+function attempt(install: () => void): void {
+  try {
+    install();
+  } catch {
+    /* a probe this Node cannot run is skipped */
+  }
+}
+
+/** Wires transport, scopes, commands and probes. Called once per process. */
+export function startAgent(config: AgentConfig): RunningAgent {
+  const pid = process.pid;
+  const { options } = config;
+  let commands: Commands | null = null;
+  const transport = new Transport({
+    url: config.url,
+    token: config.token,
+    maxQueue: options.maxQueue,
+    flushIntervalMs: options.flushIntervalMs,
+    greeting: () => [hello(pid, config.via)],
+    droppedMessage: (count) => ({ type: 'dropped', pid, t: now(), count }),
+    onCommand: (frame) => commands?.handle(frame),
+  });
+  const emit = (message: AgentMessage) => transport.emit(message);
+  const scopes = new Scopes(pid, now);
+  const context: AgentContext = {
+    pid,
+    emit,
+    now,
+    currentScope: () => scopes.current(),
+    options,
+    onCommand: (name, handler) => commands?.register(name, handler),
+  };
+  commands = new Commands(context);
+
+  const samplers: Array<() => void> = [];
+  if (options.probes.memory) attempt(() => samplers.push(memorySampler(context)));
+  if (options.probes.eventLoop) attempt(() => samplers.push(eventLoopSampler(context)));
+  if (options.probes.cpu) attempt(() => samplers.push(cpuSampler(context)));
+  attempt(() => startSampler(context, samplers));
+  if (options.probes.gc) attempt(() => installGcProbe(context));
+  if (options.probes.http) attempt(() => installHttpProbe(context, scopes));
+  attempt(() => installListenProbe(context));
+  if (options.probes.queries) attempt(() => installQueryProbes(context));
+
+  installLifecycle(transport, (exitCode) =>
+    transport.emit(exitCode === undefined ? { type: 'bye', pid, t: now() } : { type: 'bye', pid, t: now(), exitCode }),
+  );
+  transport.start();
+  return { context, transport };
+}

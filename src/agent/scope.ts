@@ -1,0 +1,45 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { QueryScope } from '../protocol/messages';
+
+/** A burst closes when no query (no currentScope() call) arrived for this long. */
+export const BURST_QUIET_MS = 100;
+
+/**
+ * Scopes group queries for the N+1 detector. Inside an HTTP request the scope is the request
+ * (entered by the http probe); outside one, work is grouped into *bursts*: a burst starts at
+ * the first currentScope() call outside a request and ends after BURST_QUIET_MS without a
+ * call, so a cron tick or a script's loop of queries becomes one scope. Bursts need no timer:
+ * the quiet gap is checked on the next call.
+ */
+export class Scopes {
+  private readonly storage = new AsyncLocalStorage<QueryScope>();
+  private counter = 0;
+  private burst: QueryScope | null = null;
+  private burstLast = 0;
+  private readonly prefix: string;
+
+  constructor(
+    pid: number,
+    private readonly clock: () => number,
+  ) {
+    this.prefix = `${pid}:`;
+  }
+
+  /** A new request scope, entered for the rest of the current async context. */
+  enterRequest(name: string): QueryScope {
+    const scope: QueryScope = { id: this.prefix + ++this.counter, name };
+    this.storage.enterWith(scope);
+    return scope;
+  }
+
+  current(): QueryScope | null {
+    const scope = this.storage.getStore();
+    if (scope !== undefined) return scope;
+    const t = this.clock();
+    if (this.burst === null || t - this.burstLast > BURST_QUIET_MS) {
+      this.burst = { id: this.prefix + ++this.counter, name: 'burst' };
+    }
+    this.burstLast = t;
+    return this.burst;
+  }
+}

@@ -1,0 +1,146 @@
+import type { DetectorOptions } from '../core';
+import { UsageError } from './usage-error';
+
+export interface OutputOptions {
+  json?: string;
+  sarif?: string;
+  root: string;
+  failOn: string[];
+  detectors: DetectorOptions;
+}
+
+export interface RunOptions extends OutputOptions {
+  command: string[];
+  record?: string;
+  load?: string;
+  rounds: number;
+  durationS?: number;
+}
+
+export interface AnalyzeOptions extends OutputOptions {
+  recording: string;
+}
+
+export type ParsedArgs =
+  | { kind: 'run'; options: RunOptions }
+  | { kind: 'analyze'; options: AnalyzeOptions }
+  | { kind: 'help' }
+  | { kind: 'version' };
+
+/** Detector thresholds as flags; each maps to one detector option. */
+export const DETECTOR_FLAGS: Record<string, { key: string; kind: 'int' | 'number' }> = {
+  '--n-plus-one-min': { key: 'nPlusOneMinCount', kind: 'int' },
+  '--slow-query-ms': { key: 'slowQueryMs', kind: 'number' },
+  '--duplicate-min': { key: 'duplicateMinCount', kind: 'int' },
+};
+
+export const FINDING_KINDS = [
+  'n-plus-one', 'slow-query', 'duplicate-query', 'leak', 'heap-growth', 'gc-pressure', 'event-loop-block', 'heap-limit',
+];
+
+export const USAGE = `Usage:
+  perf-lens run [options] -- <command> [args...]
+  perf-lens analyze <recording.ndjson> [--json FILE] [--sarif FILE] [detector options]
+
+Options:
+  --json FILE          write the JSON report
+  --sarif FILE         write SARIF 2.1.0 (locations relative to --root)
+  --record FILE        write every message received as NDJSON (input of analyze)
+  --load "CMD"         once the app listens, run CMD (PERF_LENS_PORT, PERF_LENS_URL_BASE set); stop after it
+  --rounds N           run the --load command N times, measuring the heap after a forced GC between rounds
+  --duration S         stop the app after S seconds
+  --root DIR           project root for relative paths (default: current directory)
+  --fail-on KINDS      comma list of finding kinds; exit 1 if any is found
+  --n-plus-one-min N   repeats in one scope that make an N+1 (default 5)
+  --slow-query-ms MS   a query at least this long is slow (default 100)
+  --duplicate-min N    identical queries in one scope that make a duplicate (default 3)
+
+Exit codes: 0 done, 1 --fail-on matched, 2 bad usage, 3 the app could not be started or no agent connected.`;
+
+function value(argv: string[], i: number, flag: string): string {
+  const v = argv[i + 1];
+  if (v === undefined || (v.startsWith('--') && v.length > 2)) throw new UsageError(`The option ${flag} needs a value.`);
+  return v;
+}
+
+function positiveNumber(raw: string, flag: string, integer: boolean): number {
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
+    throw new UsageError(`The option ${flag} needs a positive ${integer ? 'whole ' : ''}number, not "${raw}".`);
+  }
+  return n;
+}
+
+function parseFailOn(raw: string): string[] {
+  const kinds = raw.split(',').map((k) => k.trim()).filter(Boolean);
+  const unknown = kinds.filter((k) => !FINDING_KINDS.includes(k));
+  if (unknown.length) {
+    throw new UsageError(`Unknown finding kind "${unknown[0]}" in --fail-on; known kinds: ${FINDING_KINDS.join(', ')}.`);
+  }
+  return kinds;
+}
+
+/** Parses `perf-lens …` arguments (without node and the script). Throws UsageError. */
+export function parseArgs(argv: string[], cwd: string): ParsedArgs {
+  const sub = argv[0];
+  if (sub === undefined || sub === 'help' || sub === '--help' || sub === '-h') return { kind: 'help' };
+  if (sub === '--version' || sub === '-v' || sub === 'version') return { kind: 'version' };
+  if (sub !== 'run' && sub !== 'analyze') throw new UsageError(`Unknown command "${sub}"; use "run" or "analyze".`);
+
+  const out: RunOptions = { command: [], root: cwd, failOn: [], detectors: {}, rounds: 1 };
+  const positional: string[] = [];
+  let roundsGiven = false;
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') {
+      out.command = argv.slice(i + 1);
+      break;
+    }
+    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
+    const flag = eq > 0 ? a.slice(0, eq) : a;
+    const take = (): string => {
+      if (eq > 0) return a.slice(eq + 1);
+      const v = value(argv, i, flag);
+      i++;
+      return v;
+    };
+    switch (flag) {
+      case '--json': out.json = take(); break;
+      case '--sarif': out.sarif = take(); break;
+      case '--record': out.record = take(); break;
+      case '--load': out.load = take(); break;
+      case '--rounds': out.rounds = positiveNumber(take(), flag, true); roundsGiven = true; break;
+      case '--duration': out.durationS = positiveNumber(take(), flag, false); break;
+      case '--root': out.root = take(); break;
+      case '--fail-on': out.failOn = parseFailOn(take()); break;
+      case '-h':
+      case '--help': return { kind: 'help' };
+      default: {
+        const det = DETECTOR_FLAGS[flag];
+        if (det) {
+          out.detectors[det.key] = positiveNumber(take(), flag, det.kind === 'int');
+        } else if (a.startsWith('-')) {
+          throw new UsageError(`Unknown option "${flag}"; see "perf-lens --help".`);
+        } else {
+          positional.push(a);
+        }
+      }
+    }
+  }
+  const path = require('node:path') as typeof import('node:path');
+  out.root = path.resolve(cwd, out.root);
+
+  if (sub === 'analyze') {
+    if (positional.length !== 1) throw new UsageError('analyze needs exactly one recording file.');
+    for (const f of ['record', 'load', 'durationS'] as const) {
+      if (out[f] !== undefined) throw new UsageError(`The option --${f === 'durationS' ? 'duration' : f} belongs to "run", not "analyze".`);
+    }
+    if (out.command.length) throw new UsageError('analyze takes no command after "--".');
+    const { command: _c, record: _r, load: _l, rounds: _n, durationS: _d, ...rest } = out;
+    return { kind: 'analyze', options: { ...rest, recording: path.resolve(cwd, positional[0]) } };
+  }
+  if (positional.length) throw new UsageError(`Unexpected argument "${positional[0]}"; put the app's command after "--".`);
+  if (out.command.length === 0) throw new UsageError('run needs the command to profile after "--", for example: perf-lens run -- node app.js.');
+  if (roundsGiven && !out.load) throw new UsageError('The option --rounds needs --load.');
+  return { kind: 'run', options: out };
+}

@@ -1,0 +1,33 @@
+import { TOOL_VERSION } from '../core';
+import { analyze } from './analyze';
+import { parseArgs, USAGE } from './args';
+import { run } from './run';
+import { StartError, UsageError } from './usage-error';
+
+async function main(): Promise<number> {
+  const cwd = process.cwd();
+  const parsed = parseArgs(process.argv.slice(2), cwd);
+  switch (parsed.kind) {
+    case 'help':
+      process.stdout.write(USAGE + '\n');
+      return 0;
+    case 'version':
+      process.stdout.write(TOOL_VERSION + '\n');
+      return 0;
+    case 'run':
+      return run(parsed.options, cwd);
+    case 'analyze':
+      return analyze(parsed.options, cwd);
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: Error) => {
+    const sentence = err.message.endsWith('.') ? err.message : `${err.message}.`;
+    process.stderr.write(`perf-lens: ${sentence}\n`);
+    process.exitCode = err instanceof UsageError ? 2 : err instanceof StartError ? 3 : 1;
+  },
+);

@@ -1,0 +1,150 @@
+import * as path from 'node:path';
+import { RecordingWriter, SessionServer, SessionStore, type AgentMessage, type ListenMessage } from '../core';
+import type { RunOptions } from './args';
+import { AppProcess } from './app-process';
+import { LiveStatus } from './live-status';
+import { runLoad } from './load-runner';
+import { finishReport } from './outputs';
+import { StartError } from './usage-error';
+
+/** NODE_OPTIONS with the agent preloaded; the path is quoted for spaces. */
+export function nodeOptionsWithAgent(existing: string | undefined, agentPath: string): string {
+  const quoted = /[\s"]/.test(agentPath) ? `"${agentPath.replace(/(["\\])/g, '\\$1')}"` : agentPath;
+  return [existing?.trim(), `--require ${quoted}`].filter(Boolean).join(' ');
+}
+
+const log = (msg: string) => process.stderr.write(`perf-lens: ${msg}\n`);
+
+/** `perf-lens run`: start the command under the agent, collect, stop, report. */
+export async function run(opts: RunOptions, cwd: string): Promise<number> {
+  const server = new SessionServer();
+  const store = new SessionStore();
+  const recording = opts.record ? new RecordingWriter(path.resolve(cwd, opts.record)) : null;
+  const record = (msg: AgentMessage) => recording?.write(msg);
+
+  server.on('message', (msg: AgentMessage) => {
+    if (msg.type === 'result') return;
+    record(msg);
+    store.ingest(msg);
+  });
+  server.on('disconnect', (conn) => {
+    if (conn.pid === null) return;
+    const session = store.get(conn.pid);
+    if (conn.framesDropped) {
+      // The server's own count of invalid frames goes into the recording as the agent's
+      // drops would, so `analyze` reports the same total.
+      const msg: AgentMessage = { type: 'dropped', pid: conn.pid, t: session?.lastT ?? Date.now(), count: conn.framesDropped };
+      record(msg);
+      store.ingest(msg);
+    }
+    store.disconnected(conn.pid, session?.lastT ?? Date.now());
+  });
+
+  const url = await server.listen();
+  const agentPath = path.join(__dirname, 'agent.js');
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_OPTIONS: nodeOptionsWithAgent(process.env.NODE_OPTIONS, agentPath),
+    PERF_LENS_URL: url,
+    PERF_LENS_TOKEN: server.token,
+  };
+
+  const status = new LiveStatus(store, process.stdout);
+  let app: AppProcess;
+  try {
+    app = await AppProcess.start({ command: opts.command, env, cwd });
+  } catch (err) {
+    await server.close();
+    await recording?.close();
+    throw err;
+  }
+  status.start();
+
+  let interrupted = 0;
+  const onSigint = () => {
+    interrupted++;
+    if (interrupted === 1) {
+      log('stopping the app (Ctrl-C again to kill it).');
+      void app.stop();
+    } else {
+      app.signal('SIGKILL');
+    }
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+
+  const durationTimer = opts.durationS
+    ? setTimeout(() => void app.stop(), opts.durationS * 1000)
+    : null;
+
+  let loadError: Error | null = null;
+  if (opts.load) {
+    try {
+      await driveLoad(opts, app, store, server, cwd);
+    } catch (err) {
+      loadError = err as Error;
+    }
+    await app.stop();
+  }
+  await app.exited;
+  // Children of the command may outlive it for a moment; give them the stop sequence too.
+  if (app.groupAlive()) await app.stop();
+  await waitForSessions(store, 2000);
+  if (durationTimer) clearTimeout(durationTimer);
+  process.off('SIGINT', onSigint);
+  process.off('SIGTERM', onSigint);
+  status.stop();
+  for (const s of store.liveSessions) store.disconnected(s.pid, s.lastT);
+  await server.close();
+  await recording?.close();
+
+  if (store.sessions.length === 0) {
+    throw new StartError('No Perf Lens agent connected: the command started no Node.js process, or something replaced NODE_OPTIONS.');
+  }
+  if (loadError) throw loadError;
+  return finishReport(store.sessions, opts, cwd).exitCode;
+}
+
+/** Waits for the app to listen, then runs the load command `rounds` times with heap measurements between. */
+async function driveLoad(opts: RunOptions, app: AppProcess, store: SessionStore, server: SessionServer, cwd: string): Promise<void> {
+  const listen = await waitForListen(store, app);
+  if (!listen) throw new StartError('The app exited before it listened on a TCP port, so the --load command did not run.');
+  await measureHeaps(server, store, 0);
+  for (let round = 1; round <= opts.rounds; round++) {
+    if (app.hasExited) break;
+    const code = await runLoad({ command: opts.load!, port: listen.port, round, cwd, env: process.env });
+    if (code !== 0) log(`the load command exited with code ${code} in round ${round}.`);
+    if (opts.rounds > 1 || round === 1) await measureHeaps(server, store, round);
+  }
+}
+
+function waitForListen(store: SessionStore, app: AppProcess): Promise<ListenMessage | null> {
+  for (const s of store.sessions) if (s.listens.length) return Promise.resolve(s.listens[0]);
+  return new Promise((resolve) => {
+    const onMessage = (_s: unknown, msg: AgentMessage) => {
+      if (msg.type === 'listen' && msg.port > 0) {
+        store.off('message', onMessage);
+        resolve(msg);
+      }
+    };
+    store.on('message', onMessage);
+    app.exited.then(() => {
+      store.off('message', onMessage);
+      resolve(null);
+    });
+  });
+}
+
+/** Asks every live agent for a heap measurement after a forced GC; failures are not fatal. */
+async function measureHeaps(server: SessionServer, store: SessionStore, round: number): Promise<void> {
+  await Promise.all(
+    store.liveSessions.map((s) =>
+      server.sendCommand(s.pid, 'measureHeap', { round }, 30_000).catch(() => undefined),
+    ),
+  );
+}
+
+async function waitForSessions(store: SessionStore, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  while (store.liveSessions.length && Date.now() < until) await new Promise((r) => setTimeout(r, 25));
+}

@@ -1,0 +1,68 @@
+import type { QueryMessage } from '../../protocol';
+import type { QueryShape } from '../queries/fingerprint';
+
+/** One query with what the tokenizer learned about it; `index` is its arrival position. */
+export interface AnalyzedQuery {
+  q: QueryMessage;
+  shape: QueryShape;
+  index: number;
+  scope: QueryScopeGroup;
+}
+
+/** The queries of one HTTP request, or of one burst of work outside any request. */
+export interface QueryScopeGroup {
+  key: string;
+  name: string;
+  queries: AnalyzedQuery[];
+}
+
+/** Shown as the scope of queries issued outside any request. */
+export const NO_SCOPE_NAME = 'outside any request';
+
+/**
+ * Groups queries by scope id. Queries without a scope are split into bursts: a new burst
+ * starts when no query ran for `burstGapMs` (measured from the end of the latest one).
+ */
+export function groupByScope(
+  items: Array<Omit<AnalyzedQuery, 'scope'>>,
+  burstGapMs: number,
+): QueryScopeGroup[] {
+  const groups = new Map<string, QueryScopeGroup>();
+  const add = (key: string, name: string, item: Omit<AnalyzedQuery, 'scope'>) => {
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { key, name, queries: [] }));
+    g.queries.push({ ...item, scope: g });
+  };
+  const unscoped: Array<Omit<AnalyzedQuery, 'scope'>> = [];
+  for (const item of items) {
+    const s = item.q.scope;
+    if (s && typeof s.id === 'string') add(`s:${s.id}`, s.name || s.id, item);
+    else unscoped.push(item);
+  }
+  unscoped.sort((a, b) => a.q.t - b.q.t || a.index - b.index);
+  let burst = 0;
+  let lastEnd = -Infinity;
+  for (const item of unscoped) {
+    if (item.q.t - lastEnd > burstGapMs) burst++;
+    lastEnd = Math.max(lastEnd, item.q.t + Math.max(0, item.q.durationMs || 0));
+    add(`b:${burst}`, NO_SCOPE_NAME, item);
+  }
+  return [...groups.values()];
+}
+
+export function callsiteKey(q: QueryMessage): string {
+  const c = q.callsite;
+  return c ? `${c.file}:${c.line}:${c.column}` : '-';
+}
+
+/** Quoted SQL for a message, shortened so the sentence stays readable. */
+export function quoteSql(text: string, max = 120): string {
+  const oneLine = text.length > max ? `${text.slice(0, max - 1)}…` : text;
+  return `"${oneLine}"`;
+}
+
+export function formatMs(ms: number): string {
+  if (ms >= 100) return `${Math.round(ms)} ms`;
+  if (ms >= 10) return `${ms.toFixed(1)} ms`;
+  return `${ms.toFixed(2)} ms`;
+}

@@ -1,0 +1,95 @@
+import type { DbKind } from '../../protocol';
+import { loadPgFingerprint, pgFingerprintHash, pgFingerprintReady } from './pg-fingerprint';
+import { normalizeSql, type SqlShape } from './sql-normalize';
+
+/**
+ * A query's fingerprint is a normalised SQL text (`select * from users where id in (?)`): what
+ * the report and the messages show, and what the detectors group by.
+ *
+ * PostgreSQL: once `initFingerprints()` has loaded libpg-query, equality is decided by its
+ * parser-based fingerprint hash (which also ignores aliases, column order and casts), refined
+ * by the number of `in (?)` lists so that `id = $1` and `id = ANY($1)` stay apart (libpg-query
+ * treats them alike, but one is the N+1 and the other its fix). Each such group is shown by the
+ * tokenizer text of the first statement seen in it, so two texts share a fingerprint string
+ * exactly when they share a group. Before loading, or when the parser rejects a text (`?`
+ * placeholders, truncated SQL), the tokenizer text is the fingerprint, as for other dialects.
+ */
+export interface QueryShape extends SqlShape {
+  fingerprint: string;
+}
+
+const MAX_ENTRIES = 5000;
+
+/** Map that forgets its oldest entry when full: bounded memory for long sessions. */
+class BoundedMap<K, V> extends Map<K, V> {
+  override set(key: K, value: V): this {
+    if (this.size >= MAX_ENTRIES && !this.has(key)) {
+      const oldest = this.keys().next();
+      if (!oldest.done) this.delete(oldest.value);
+    }
+    return super.set(key, value);
+  }
+}
+
+const byRawText = new Map<DbKind, BoundedMap<string, QueryShape>>();
+/** tokenizer text → libpg-query hash (null: did not parse) */
+const pgHashByText = new BoundedMap<string, string | null>();
+/** libpg-query group → the text shown for it */
+const pgDisplay = new BoundedMap<string, string>();
+
+/** Loads libpg-query; resolves false when it is unavailable (tokenizer fingerprints then). */
+export async function initFingerprints(): Promise<boolean> {
+  const wasReady = pgFingerprintReady();
+  const ok = await loadPgFingerprint();
+  if (ok && !wasReady) byRawText.get('postgres')?.clear(); // computed without the parser
+  return ok;
+}
+
+export function fingerprintsUseParser(): boolean {
+  return pgFingerprintReady();
+}
+
+function countInLists(text: string): number {
+  let count = 0;
+  for (let at = text.indexOf(' in (?)'); at >= 0; at = text.indexOf(' in (?)', at + 7)) count++;
+  return count;
+}
+
+function postgresFingerprint(sql: string, text: string): string {
+  if (!pgFingerprintReady()) return text;
+  let hash = pgHashByText.get(text);
+  if (hash === undefined) {
+    hash = pgFingerprintHash(sql);
+    pgHashByText.set(text, hash);
+  }
+  if (hash === null) return text;
+  const group = `${hash}/${countInLists(text)}`;
+  const shown = pgDisplay.get(group);
+  if (shown !== undefined) return shown;
+  pgDisplay.set(group, text);
+  return text;
+}
+
+/** Shape and fingerprint of one SQL text; cached by raw text. Never throws. */
+export function analyzeSql(sql: string, db: DbKind): QueryShape {
+  let cache = byRawText.get(db);
+  if (!cache) byRawText.set(db, (cache = new BoundedMap()));
+  const hit = cache.get(sql);
+  if (hit) return hit;
+  let shape: SqlShape;
+  try {
+    shape = normalizeSql(typeof sql === 'string' ? sql : String(sql), db);
+  } catch {
+    // The tokenizer is written not to throw; this keeps a bug there from losing the query.
+    shape = { text: String(sql), verb: '', batchSize: 1, housekeeping: false, hasPlaceholders: false, arrayPlaceholder: null, keyColumn: null };
+  }
+  const fp = db === 'postgres' ? postgresFingerprint(sql, shape.text) : shape.text;
+  const result: QueryShape = { ...shape, fingerprint: fp };
+  cache.set(sql, result);
+  return result;
+}
+
+/** The normalised text queries are grouped by (see QueryShape). */
+export function fingerprint(sql: string, db: DbKind): string {
+  return analyzeSql(sql, db).fingerprint;
+}

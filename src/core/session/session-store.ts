@@ -1,0 +1,76 @@
+import { EventEmitter } from 'node:events';
+import type { AgentMessage } from '../../protocol';
+import { DEFAULT_SESSION_LIMITS, Session, type LocationMapper, type SessionLimits } from './session';
+
+export interface SessionStoreOptions {
+  limits?: SessionLimits;
+  mapLocation?: LocationMapper;
+  /** ended sessions kept; the oldest are let go past this */
+  maxEndedSessions?: number;
+}
+
+/**
+ * All processes of a run, one Session each. Fed by the live server or by a recording, so
+ * `analyze` sees exactly what `run` saw. Emits 'session' (new), 'message' and 'end'.
+ */
+export class SessionStore extends EventEmitter {
+  private readonly live = new Map<number, Session>();
+  private readonly all: Session[] = [];
+
+  constructor(private readonly options: SessionStoreOptions = {}) {
+    super();
+  }
+
+  get sessions(): readonly Session[] {
+    return this.all;
+  }
+
+  get liveSessions(): Session[] {
+    return [...this.live.values()];
+  }
+
+  get(pid: number): Session | undefined {
+    return this.live.get(pid) ?? [...this.all].reverse().find((s) => s.pid === pid);
+  }
+
+  ingest(msg: AgentMessage): Session {
+    let session = this.live.get(msg.pid);
+    // A hello for a pid whose session ended is a new process that got the same pid.
+    if (!session || (msg.type === 'hello' && session.ended)) {
+      session = new Session(msg.pid, this.options.limits ?? DEFAULT_SESSION_LIMITS, this.options.mapLocation);
+      this.live.set(msg.pid, session);
+      this.all.push(session);
+      this.trimEnded();
+      this.emit('session', session);
+    }
+    session.ingest(msg);
+    this.emit('message', session, msg);
+    if (msg.type === 'bye') this.finish(session);
+    return session;
+  }
+
+  /** The connection of `pid` closed (with or without a bye). */
+  disconnected(pid: number, t: number, framesDropped = 0): void {
+    const session = this.live.get(pid);
+    if (!session) return;
+    session.framesDropped += framesDropped;
+    session.end(t);
+    this.finish(session);
+  }
+
+  private finish(session: Session): void {
+    if (this.live.get(session.pid) === session) this.live.delete(session.pid);
+    this.emit('end', session);
+  }
+
+  private trimEnded(): void {
+    const max = this.options.maxEndedSessions ?? 1000;
+    let ended = this.all.filter((s) => s.ended).length;
+    for (let i = 0; ended > max && i < this.all.length; ) {
+      if (this.all[i].ended) {
+        this.all.splice(i, 1);
+        ended--;
+      } else i++;
+    }
+  }
+}
