@@ -30,9 +30,9 @@ const sessions = new Map();
 
 function createSession(req) {
   const id = crypto.randomUUID();
-  // ~20 KB per session: a browsing history kept "for analytics".
-  const history = Array.from({ length: 250 }, (_, i) => ({ path: `/posts/${i % 50}`, at: Date.now(), agent: req.headers['user-agent'] || '' }));
-  sessions.set(id, { id, createdAt: new Date().toISOString(), history }); // leak: grows forever
+  const agent = req.headers['user-agent'] || '';
+  // ~20 KB per session, a browsing history kept "for analytics"; nothing ever deletes a session.
+  sessions.set(id, { id, history: Array.from({ length: 250 }, (_, i) => ({ path: `/posts/${i % 50}`, at: Date.now(), agent })) }); // leak: grows forever
   return id;
 }
 

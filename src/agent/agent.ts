@@ -1,8 +1,11 @@
+import cluster from 'node:cluster';
+import { performance } from 'node:perf_hooks';
 import * as v8 from 'node:v8';
 import type { AgentMessage, HelloMessage } from '../protocol/messages';
 import { PROTOCOL_VERSION } from '../protocol/messages';
 import { now } from './clock';
 import { Commands } from './commands';
+import { installHeapMeasure } from './heap-measure';
 import type { AgentContext, AgentOptions } from './context';
 import { installLifecycle } from './lifecycle';
 import { cpuSampler } from './probes/cpu';
@@ -42,7 +45,7 @@ function hello(pid: number, via: AgentConfig['via']): HelloMessage {
     startedAt: performance.timeOrigin,
     via,
     heapLimit: v8.getHeapStatistics().heap_size_limit,
-    isClusterWorker: 'NODE_UNIQUE_ID' in process.env, // how node:cluster itself tells a worker
+    isClusterWorker: cluster.isWorker,
   };
 }
 
@@ -82,18 +85,23 @@ export function startAgent(config: AgentConfig): RunningAgent {
   commands = new Commands(context);
 
   const samplers: Array<() => void> = [];
-  if (options.probes.memory) attempt(() => samplers.push(memorySampler(context)));
+  // Memory is also sampled at start and at the end, so even a short run has its first and last heap.
+  const sampleMemory = options.probes.memory ? memorySampler(context) : () => {};
+  if (options.probes.memory) samplers.push(sampleMemory);
+  attempt(sampleMemory);
   if (options.probes.eventLoop) attempt(() => samplers.push(eventLoopSampler(context)));
   if (options.probes.cpu) attempt(() => samplers.push(cpuSampler(context)));
   attempt(() => startSampler(context, samplers));
   if (options.probes.gc) attempt(() => installGcProbe(context));
   if (options.probes.http) attempt(() => installHttpProbe(context, scopes));
   attempt(() => installListenProbe(context));
+  attempt(() => installHeapMeasure(context));
   if (options.probes.queries) attempt(() => installQueryProbes(context));
 
-  installLifecycle(transport, (exitCode) =>
-    transport.emit(exitCode === undefined ? { type: 'bye', pid, t: now() } : { type: 'bye', pid, t: now(), exitCode }),
-  );
+  installLifecycle(transport, (exitCode) => {
+    attempt(sampleMemory);
+    transport.emit(exitCode === undefined ? { type: 'bye', pid, t: now() } : { type: 'bye', pid, t: now(), exitCode });
+  });
   transport.start();
   return { context, transport };
 }

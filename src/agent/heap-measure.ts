@@ -33,10 +33,16 @@ function collectGarbage(): Promise<void> {
   session.connect();
   return new Promise<void>((resolve) => {
     // Twice: the first pass can leave weakly held objects for the second.
+    // Each step waits for setImmediate: a post() or disconnect() made inside a post callback
+    // (which runs synchronously within post()) never completes on Node 20 and hangs the app.
     session.post('HeapProfiler.collectGarbage', () => {
-      session.post('HeapProfiler.collectGarbage', () => {
-        session.disconnect();
-        resolve();
+      setImmediate(() => {
+        session.post('HeapProfiler.collectGarbage', () => {
+          setImmediate(() => {
+            session.disconnect();
+            resolve();
+          });
+        });
       });
     });
   });

@@ -14,5 +14,5 @@ export async function analyze(opts: AnalyzeOptions, cwd: string): Promise<number
   }
   if (result.messages === 0) throw new UsageError(`The recording ${opts.recording} holds no Perf Lens messages.`);
   for (const s of store.liveSessions) store.disconnected(s.pid, s.lastT);
-  return finishReport(store.sessions, opts, cwd).exitCode;
+  return (await finishReport(store.sessions, opts, cwd)).exitCode;
 }

@@ -59,7 +59,8 @@ Exit codes: 0 done, 1 --fail-on matched, 2 bad usage, 3 the app could not be sta
 
 function value(argv: string[], i: number, flag: string): string {
   const v = argv[i + 1];
-  if (v === undefined || (v.startsWith('--') && v.length > 2)) throw new UsageError(`The option ${flag} needs a value.`);
+  // '--' is the separator before the app's command, never a value
+  if (v === undefined || v.startsWith('--')) throw new UsageError(`The option ${flag} needs a value.`);
   return v;
 }
 
@@ -99,7 +100,10 @@ export function parseArgs(argv: string[], cwd: string): ParsedArgs {
     const eq = a.startsWith('--') ? a.indexOf('=') : -1;
     const flag = eq > 0 ? a.slice(0, eq) : a;
     const take = (): string => {
-      if (eq > 0) return a.slice(eq + 1);
+      if (eq > 0) {
+        if (eq === a.length - 1) throw new UsageError(`The option ${flag} needs a value.`);
+        return a.slice(eq + 1);
+      }
       const v = value(argv, i, flag);
       i++;
       return v;
@@ -116,7 +120,7 @@ export function parseArgs(argv: string[], cwd: string): ParsedArgs {
       case '-h':
       case '--help': return { kind: 'help' };
       default: {
-        const det = DETECTOR_FLAGS[flag];
+        const det = Object.prototype.hasOwnProperty.call(DETECTOR_FLAGS, flag) ? DETECTOR_FLAGS[flag] : undefined;
         if (det) {
           out.detectors[det.key] = positiveNumber(take(), flag, det.kind === 'int');
         } else if (a.startsWith('-')) {
@@ -135,6 +139,7 @@ export function parseArgs(argv: string[], cwd: string): ParsedArgs {
     for (const f of ['record', 'load', 'durationS'] as const) {
       if (out[f] !== undefined) throw new UsageError(`The option --${f === 'durationS' ? 'duration' : f} belongs to "run", not "analyze".`);
     }
+    if (roundsGiven) throw new UsageError('The option --rounds belongs to "run", not "analyze".');
     if (out.command.length) throw new UsageError('analyze takes no command after "--".');
     const { command: _c, record: _r, load: _l, rounds: _n, durationS: _d, ...rest } = out;
     return { kind: 'analyze', options: { ...rest, recording: path.resolve(cwd, positional[0]) } };

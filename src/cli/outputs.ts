@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { analyzeSessions, formatSummary, toSarif, type Report, type Session } from '../core';
+import { analyzeSessions, formatSummary, initDetectors, toSarif, type Report, type Session } from '../core';
 import type { OutputOptions } from './args';
 
-function writeFile(file: string, root: string, content: string): void {
-  const abs = path.resolve(root, file);
+function writeFile(file: string, base: string, content: string): void {
+  const abs = path.resolve(base, file);
   try {
     fs.mkdirSync(path.dirname(abs), { recursive: true });
     fs.writeFileSync(abs, content);
@@ -14,7 +14,12 @@ function writeFile(file: string, root: string, content: string): void {
 }
 
 /** Runs the detectors, writes what was asked, prints the summary; returns the exit code. */
-export function finishReport(sessions: readonly Session[], opts: OutputOptions, cwd: string): { report: Report; exitCode: number } {
+export async function finishReport(
+  sessions: readonly Session[],
+  opts: OutputOptions,
+  cwd: string,
+): Promise<{ report: Report; exitCode: number }> {
+  await initDetectors();
   const report = analyzeSessions(sessions, opts.detectors);
   if (opts.json) writeFile(opts.json, cwd, JSON.stringify(report, null, 2) + '\n');
   if (opts.sarif) writeFile(opts.sarif, cwd, JSON.stringify(toSarif(report, opts.root), null, 2) + '\n');

@@ -102,7 +102,7 @@ export async function run(opts: RunOptions, cwd: string): Promise<number> {
     throw new StartError('No Perf Lens agent connected: the command started no Node.js process, or something replaced NODE_OPTIONS.');
   }
   if (loadError) throw loadError;
-  return finishReport(store.sessions, opts, cwd).exitCode;
+  return (await finishReport(store.sessions, opts, cwd)).exitCode;
 }
 
 /** Waits for the app to listen, then runs the load command `rounds` times with heap measurements between. */

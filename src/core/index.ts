@@ -13,3 +13,6 @@ export * from './report/summary';
 export * from './recording';
 export * from './detectors/run-detectors';
 export * from './analysis';
+export * from './detectors/query-detectors';
+export * from './detectors/builtin';
+export * from './queries';

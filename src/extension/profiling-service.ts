@@ -59,6 +59,11 @@ export class ProfilingService implements ProfilingSession {
     });
     server.on('disconnect', (conn: AgentConnection) => this.registry.disconnect(conn));
     const url = await server.listen();
+    if (!this.starting) {
+      // Stop arrived while the server was starting: do not leave it running unseen.
+      await server.close();
+      throw new Error('Profiling was stopped before it started.');
+    }
     this.server = server;
     this.changed();
     return { agentPath: this.agentPath, url, token: server.token };

@@ -169,6 +169,50 @@ export interface HeapMeasureMessage {
   arrayBuffers: number;
 }
 
+/** One frame of JavaScript as V8's sampling heap profiler names it (1-based line and column). */
+export interface HeapFrame {
+  /** function name; '' for anonymous functions */
+  name: string;
+  /** script URL as V8 reports it: an absolute path (CommonJS), file:// (ESM), node:… */
+  url: string;
+  /** 1-based line of the function's start (the profiler does not give the statement) */
+  line: number;
+  /** 1-based column of the function's start */
+  column: number;
+}
+
+/** Live bytes the sampling heap profiler attributes to one allocation site. */
+export interface HeapSite extends HeapFrame {
+  /** estimated live bytes (the profiler's scaled size of live samples) */
+  bytes: number;
+  /** live samples behind the estimate */
+  count: number;
+  /** calling frames of the heaviest path into this site, nearest caller first (bounded) */
+  callers?: HeapFrame[];
+  /** the frame that allocated when it is not application code (builtin, node:, node_modules) */
+  allocatedBy?: HeapFrame;
+}
+
+/**
+ * Per-allocation-site live bytes from the sampling heap profiler, top sites only. Sent every
+ * few seconds, and with `round` after the forced GC that closes a `--rounds` load round.
+ */
+export interface HeapSitesMessage {
+  type: 'heapSites';
+  pid: number;
+  t: number;
+  /** the profiler's sampling interval in bytes */
+  intervalBytes: number;
+  /** live bytes of all samples, application code or not */
+  totalBytes: number;
+  /** the top sites by live bytes, heaviest first */
+  sites: HeapSite[];
+  /** set when taken after the forced GC that closed this load round */
+  round?: number;
+  /** how long the app was blocked reading the profile */
+  durationMs?: number;
+}
+
 /** Answer to a server command. */
 export interface ResultMessage {
   type: 'result';
@@ -192,6 +236,7 @@ export type AgentMessage =
   | DroppedMessage
   | ByeMessage
   | HeapMeasureMessage
+  | HeapSitesMessage
   | ResultMessage;
 
 export type AgentMessageType = AgentMessage['type'];

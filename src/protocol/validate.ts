@@ -16,6 +16,7 @@ type FieldKind =
   | 'location'
   | 'location[]'
   | 'scope'
+  | 'heapSite[]'
   | 'any';
 
 interface FieldSpec {
@@ -89,6 +90,14 @@ const SCHEMAS: Record<AgentMessage['type'], Record<string, FieldSpec>> = {
   dropped: { ...base, count: int },
   bye: { ...base, exitCode: opt(int) },
   heapMeasure: { ...base, round: int, heapUsed: num, heapTotal: num, rss: num, external: num, arrayBuffers: num },
+  heapSites: {
+    ...base,
+    intervalBytes: num,
+    totalBytes: num,
+    sites: { kind: 'heapSite[]' },
+    round: opt(int),
+    durationMs: opt(num),
+  },
   result: { ...base, id: int, ok: { kind: 'boolean' }, error: opt(str), data: opt({ kind: 'any' }) },
 };
 
@@ -109,9 +118,38 @@ function isLocation(v: unknown): boolean {
   );
 }
 
+/** Sites per heapSites message and calling frames per site: bounded, so one frame stays small. */
+const MAX_HEAP_SITES = 200;
+const MAX_HEAP_CALLERS = 32;
+
+function isHeapFrame(v: unknown): boolean {
+  if (v === null || typeof v !== 'object') return false;
+  const f = v as Record<string, unknown>;
+  return (
+    typeof f.name === 'string' &&
+    typeof f.url === 'string' &&
+    Number.isSafeInteger(f.line) &&
+    Number.isSafeInteger(f.column)
+  );
+}
+
+function isHeapSite(v: unknown): boolean {
+  if (!isHeapFrame(v)) return false;
+  const s = v as Record<string, unknown>;
+  return (
+    typeof s.bytes === 'number' &&
+    Number.isFinite(s.bytes) &&
+    Number.isSafeInteger(s.count) &&
+    (s.callers === undefined ||
+      (Array.isArray(s.callers) && s.callers.length <= MAX_HEAP_CALLERS && s.callers.every(isHeapFrame))) &&
+    (s.allocatedBy === undefined || isHeapFrame(s.allocatedBy))
+  );
+}
+
 function checkField(value: unknown, spec: FieldSpec): boolean {
   if (value === undefined) return !!spec.optional;
-  if (value === null) return !!spec.nullable;
+  // 'any' (a command's result data) may be null like any other JSON value
+  if (value === null) return !!spec.nullable || spec.kind === 'any';
   switch (spec.kind) {
     case 'number':
       return typeof value === 'number' && Number.isFinite(value);
@@ -134,6 +172,8 @@ function checkField(value: unknown, spec: FieldSpec): boolean {
       const s = value as Record<string, unknown>;
       return typeof s.id === 'string' && typeof s.name === 'string';
     }
+    case 'heapSite[]':
+      return Array.isArray(value) && value.length <= MAX_HEAP_SITES && value.every(isHeapSite);
     case 'any':
       return true;
   }
@@ -149,7 +189,7 @@ export function validateMessage(value: unknown): Validated<AgentMessage> {
   const msg = value as Record<string, unknown>;
   const type = msg.type;
   if (typeof type !== 'string' || !Object.prototype.hasOwnProperty.call(SCHEMAS, type)) {
-    return { ok: false, reason: `unknown message type ${JSON.stringify(String(type)).slice(0, 40)}` };
+    return { ok: false, reason: `unknown message type ${JSON.stringify(String(type).slice(0, 40))}` };
   }
   const schema = SCHEMAS[type as AgentMessage['type']];
   for (const field in schema) {

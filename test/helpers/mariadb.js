@@ -24,6 +24,9 @@ function findMariadb() {
   return { server, installDb };
 }
 
+// Small and lax InnoDB: 26 MB per datadir instead of 114 MB, no waiting on disk.
+const INNODB = ['--innodb-log-file-size=8M', '--innodb-buffer-pool-size=32M', '--innodb-flush-log-at-trx-commit=0', '--innodb-doublewrite=0', '--skip-log-bin'];
+
 const quote = (s) => `'${String(s).replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 const ident = (s) => `\`${String(s).replace(/`/g, '``')}\``;
 
@@ -47,7 +50,7 @@ async function startMariadb(options = {}) {
   try {
     runAs(null, installDb, [
       '--no-defaults', `--datadir=${data}`, ...runUser,
-      '--auth-root-authentication-method=normal', '--skip-test-db', '--skip-name-resolve',
+      '--auth-root-authentication-method=normal', '--skip-test-db', '--skip-name-resolve', ...INNODB,
     ], { cwd: dir });
     // Runs at every start before connections are accepted: our database and user.
     const init = path.join(dir, 'init.sql');
@@ -73,8 +76,7 @@ async function startMariadb(options = {}) {
         '--no-defaults', `--datadir=${data}`, `--port=${port}`, '--bind-address=127.0.0.1',
         `--socket=${socketPath}`, `--pid-file=${path.join(dir, 'mysqld.pid')}`, `--log-error=${logFile}`,
         `--init-file=${path.join(dir, 'init.sql')}`, ...runUser,
-        '--skip-name-resolve', '--skip-log-bin', '--innodb-buffer-pool-size=32M',
-        '--innodb-flush-log-at-trx-commit=0', '--innodb-doublewrite=0', '--max-connections=100',
+        '--skip-name-resolve', '--max-connections=100', ...INNODB,
       ],
       logFile: path.join(dir, 'stdout.log'),
       dir,

@@ -25,7 +25,8 @@ function findPgBin() {
 }
 
 /**
- * @param {{ database?: string, user?: string, password?: string, startTimeoutMs?: number }} [options]
+ * @param {{ database?: string, user?: string, password?: string, startTimeoutMs?: number,
+ *   settings?: Record<string, string | number> }} [options]  settings: extra `-c name=value`
  * @returns {Promise<{ host: string, port: number, user: string, password: string, database: string,
  *   connectionString: string, dir: string, stop(): Promise<void> }>}
  */
@@ -66,6 +67,7 @@ async function startPostgres(options = {}) {
         '-c', 'listen_addresses=127.0.0.1',
         '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
         '-c', 'shared_buffers=32MB', '-c', 'max_connections=60',
+        ...Object.entries(options.settings || {}).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
       ],
       logFile,
       dir,

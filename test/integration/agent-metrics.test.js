@@ -177,6 +177,10 @@ describe('server commands', () => {
       const pong = await srv.server.sendCommand(pid, 'ping');
       assert.equal(pong.ok, true);
       assert.deepEqual(pong.data, { pong: true });
+      const measured = await srv.server.sendCommand(pid, 'measureHeap', { round: 2 });
+      assert.equal(measured.ok, true, measured.error);
+      assert.equal(measured.data.round, 2);
+      assert.ok(measured.data.heapUsed > 0);
       const unknown = await srv.server.sendCommand(pid, 'no-such-command', { x: 1 });
       assert.equal(unknown.ok, false);
       assert.equal(unknown.error, 'unknown command');

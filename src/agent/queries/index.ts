@@ -1,4 +1,42 @@
 import type { AgentContext } from '../context';
+import { BuilderSites } from './drivers/drizzle';
+import { Mysql2Capture } from './drivers/mysql2';
+import { patchPgClient, patchPgPool } from './drivers/pg';
+import { patchSqliteDatabase } from './drivers/sqlite';
+import { Handoffs } from './handoff';
+import { ModuleWatcher, mysql2HasTracing } from './module-hook';
+import { QueryRecorder } from './recorder';
 
-/** Placeholder until query capture lands here: installs nothing. */
-export function installQueryProbes(_ctx: AgentContext): void {}
+const INSTALLED = Symbol.for('perf-lens.queries');
+
+/**
+ * Captures every query of pg, mysql2 and better-sqlite3 (and of the ORMs and builders that
+ * run on them) with its application call site. Once per process; the agent calls it inside
+ * try/catch when `options.probes.queries` is on.
+ */
+export function installQueryProbes(ctx: AgentContext): void {
+  const g = globalThis as Record<symbol, unknown>;
+  if (g[INSTALLED]) return;
+  g[INSTALLED] = true;
+  const recorder = new QueryRecorder(ctx);
+  const handoffs = new Handoffs();
+  const sep = String.raw`[\\/]`;
+  const file = (parts: string) => new RegExp(`${sep}node_modules${sep}${parts.split('/').join(sep)}$`);
+  const builders = new BuilderSites(() => ctx.now());
+  recorder.fallback = () => builders.latest();
+  const mysql2 = new Mysql2Capture(recorder, handoffs);
+  const mysqlConnection = (exports: unknown, filename: string) => mysql2.patchConnection(exports, mysql2HasTracing(filename));
+  new ModuleWatcher([
+    { file: file('pg/lib/client\\.js'), patch: (exports) => patchPgClient(exports, recorder, handoffs) },
+    { file: file('pg-pool/index\\.js'), patch: (exports) => patchPgPool(exports, recorder, handoffs) },
+    // lib/base/ from mysql2 3.x; lib/connection.js and lib/pool.js alone in older copies
+    { file: file('mysql2/lib/base/connection\\.js'), patch: mysqlConnection },
+    { file: file('mysql2/lib/connection\\.js'), patch: mysqlConnection },
+    { file: file('mysql2/lib/base/pool\\.js'), patch: (exports) => mysql2.patchPool(exports) },
+    { file: file('mysql2/lib/pool\\.js'), patch: (exports) => mysql2.patchPool(exports) },
+    { file: file('better-sqlite3/lib/database\\.js'), patch: (exports) => patchSqliteDatabase(exports, recorder) },
+    // drizzle-orm's CommonJS build (its ESM build does not pass through Module._load)
+    { file: file('drizzle-orm/[a-z]+-core/db\\.cjs'), patch: (exports) => builders.patchExports(exports) },
+    { file: file('drizzle-orm/[a-z]+-core/query-builders/query\\.cjs'), patch: (exports) => builders.patchExports(exports) },
+  ]).install();
+}

@@ -25,10 +25,8 @@ function batchSize(a: AnalyzedQuery): number {
   const { shape, q } = a;
   if (shape.batchSize > 1) return shape.batchSize;
   if (!shape.arrayPlaceholder) return 1;
-  const lists = q.params?.filter((p) => p.startsWith('[') || p.startsWith('{'));
   if (!q.params) return shape.arrayPlaceholder === 'any' ? Infinity : 1;
-  if (lists && lists.some((p) => p.includes(','))) return Infinity;
-  return 1;
+  return q.params.some((p) => (p.startsWith('[') || p.startsWith('{')) && p.includes(',')) ? Infinity : 1;
 }
 
 /** Same text with the same params: a repeat that a cache would have saved. */

@@ -1,4 +1,4 @@
-import type { QueryMessage } from '../../protocol';
+import type { QueryMessage, SourceLocation } from '../../protocol';
 import type { QueryShape } from '../queries/fingerprint';
 
 /** One query with what the tokenizer learned about it; `index` is its arrival position. */
@@ -50,9 +50,12 @@ export function groupByScope(
   return [...groups.values()];
 }
 
-export function callsiteKey(q: QueryMessage): string {
-  const c = q.callsite;
+export function locationKey(c: SourceLocation | null): string {
   return c ? `${c.file}:${c.line}:${c.column}` : '-';
+}
+
+export function callsiteKey(q: QueryMessage): string {
+  return locationKey(q.callsite);
 }
 
 /** Quoted SQL for a message, shortened so the sentence stays readable. */

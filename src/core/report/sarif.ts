@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Finding } from '../findings/finding';
 import type { Report } from './report-types';
 
@@ -17,7 +18,8 @@ const LEVEL = { error: 'error', warning: 'warning', info: 'note' } as const;
 
 function toUri(file: string, root: string): string {
   const rel = path.relative(root, file);
-  const inside = rel && !rel.startsWith('..') && !path.isAbsolute(rel);
+  // '..cache/x.js' is inside the root; only a '..' segment leaves it
+  const inside = rel && rel !== '..' && !rel.startsWith('..' + path.sep) && !path.isAbsolute(rel);
   return inside ? rel.split(path.sep).map(encodeURIComponent).join('/') : 'file://' + file.split(path.sep).map(encodeURIComponent).join('/');
 }
 
@@ -46,7 +48,7 @@ export function toSarif(report: Report, root: string): object {
             rules: kinds.map((k) => ({ id: k, shortDescription: { text: RULES[k] ?? k } })),
           },
         },
-        originalUriBaseIds: { '%SRCROOT%': { uri: 'file://' + root.replace(/\/?$/, '/') } },
+        originalUriBaseIds: { '%SRCROOT%': { uri: pathToFileURL(root).href.replace(/\/?$/, '/') } },
         results: report.findings.map((f) => ({
           ruleId: f.kind,
           ruleIndex: kinds.indexOf(f.kind),

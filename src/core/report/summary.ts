@@ -7,7 +7,8 @@ const ms = (n: number) => `${n < 10 ? n.toFixed(1) : Math.round(n)} ms`;
 
 function where(file: string, line: number, column: number, root: string): string {
   const rel = path.relative(root, file);
-  const shown = rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
+  const inside = rel && rel !== '..' && !rel.startsWith('..' + path.sep) && !path.isAbsolute(rel);
+  const shown = inside ? rel : file;
   return `${shown}:${line}:${column}`;
 }
 

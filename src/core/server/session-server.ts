@@ -46,6 +46,9 @@ export class AgentConnection {
 }
 
 interface PendingCommand {
+  /** the connection the command went to: only its answer counts, and its close fails it */
+  conn: AgentConnection;
+  name: string;
   resolve(result: ResultMessage): void;
   reject(err: Error): void;
   timer: NodeJS.Timeout;
@@ -119,6 +122,9 @@ export class SessionServer extends EventEmitter {
     socket.on('message', (data: RawData, isBinary: boolean) => {
       const frame = isBinary ? toBuffer(data) : toBuffer(data).toString('utf8');
       if (!conn.authenticated) {
+        // Frames a refused peer had already sent still arrive while the socket closes:
+        // they are ignored, never judged again (no second refusal, no late auth).
+        if (socket.readyState !== socket.OPEN) return;
         clearTimeout(authTimer);
         const auth = readAuthFrame(frame);
         if (!auth || !tokensMatch(this.token, auth.token)) {
@@ -141,6 +147,7 @@ export class SessionServer extends EventEmitter {
     socket.on('close', () => {
       clearTimeout(authTimer);
       this.connections.delete(conn);
+      this.failPending(conn);
       if (conn.authenticated) this.emit('disconnect', conn);
     });
   }
@@ -157,7 +164,7 @@ export class SessionServer extends EventEmitter {
     if (!decoded.ok) {
       conn.framesDropped++;
       this.stats.framesDropped++;
-      const key = decoded.reason.replace(/"[^"]*"/g, '…').slice(0, 80);
+      const key = reasonKey(decoded.reason);
       this.stats.dropReasons[key] = (this.stats.dropReasons[key] ?? 0) + 1;
       this.emit('frameDropped', decoded.reason, conn);
       return;
@@ -166,17 +173,27 @@ export class SessionServer extends EventEmitter {
       if (conn.pid === null && msg.type === 'hello') conn.pid = msg.pid;
       conn.messages++;
       this.stats.messages++;
-      if (msg.type === 'result') this.settleCommand(msg);
+      if (msg.type === 'result') this.settleCommand(msg, conn);
       this.emit('message', msg, conn);
     }
   }
 
-  private settleCommand(msg: ResultMessage): void {
+  private settleCommand(msg: ResultMessage, conn: AgentConnection): void {
     const p = this.pending.get(msg.id);
-    if (!p) return;
+    if (!p || p.conn !== conn) return;
     this.pending.delete(msg.id);
     clearTimeout(p.timer);
     p.resolve(msg);
+  }
+
+  /** The agent of `conn` is gone: its pending commands will never be answered. */
+  private failPending(conn: AgentConnection): void {
+    for (const [id, p] of this.pending) {
+      if (p.conn !== conn) continue;
+      this.pending.delete(id);
+      clearTimeout(p.timer);
+      p.reject(new Error(`Process ${conn.pid} disconnected before it answered the command "${p.name}".`));
+    }
   }
 
   /** Connected, authenticated agents. */
@@ -196,7 +213,7 @@ export class SessionServer extends EventEmitter {
         reject(new Error(`Process ${pid} did not answer the command "${name}" in time.`));
       }, timeoutMs ?? this.options.commandTimeoutMs ?? 120_000);
       timer.unref();
-      this.pending.set(id, { resolve, reject, timer });
+      this.pending.set(id, { conn, name, resolve, reject, timer });
       conn.socket.send(JSON.stringify(frame), (err) => {
         if (err) {
           clearTimeout(timer);
@@ -207,19 +224,25 @@ export class SessionServer extends EventEmitter {
     });
   }
 
-  /** Closes every connection and the listening socket. */
+  /** Closes every connection and the listening socket; resolves after their 'disconnect' events. */
   close(): Promise<void> {
     for (const p of this.pending.values()) {
       clearTimeout(p.timer);
       p.reject(new Error('The session server closed.'));
     }
     this.pending.clear();
+    const closed = [...this.connections].map((c) => new Promise<void>((resolve) => c.socket.once('close', () => resolve())));
     for (const c of this.connections) c.socket.terminate();
     const wss = this.wss;
     this.wss = null;
-    if (!wss) return Promise.resolve();
-    return new Promise((resolve) => wss.close(() => resolve()));
+    if (wss) closed.push(new Promise((resolve) => wss.close(() => resolve())));
+    return Promise.all(closed).then(() => undefined);
   }
+}
+
+/** Groups drop reasons: what the peer sent (a quoted type, a frame size) is not part of the key. */
+function reasonKey(reason: string): string {
+  return reason.replace(/".*/s, '…').replace(/\b\d+\b/g, 'N').slice(0, 80);
 }
 
 function toBuffer(data: RawData): Buffer {

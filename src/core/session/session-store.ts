@@ -34,7 +34,9 @@ export class SessionStore extends EventEmitter {
   }
 
   ingest(msg: AgentMessage): Session {
-    let session = this.live.get(msg.pid);
+    // A late message of a process that already ended (e.g. the server's drop count, recorded
+    // after the connection closed) belongs to it; only a hello starts a new process.
+    let session = this.live.get(msg.pid) ?? (msg.type === 'hello' ? undefined : this.get(msg.pid));
     // A hello for a pid whose session ended is a new process that got the same pid.
     if (!session || (msg.type === 'hello' && session.ended)) {
       session = new Session(msg.pid, this.options.limits ?? DEFAULT_SESSION_LIMITS, this.options.mapLocation);
@@ -51,15 +53,18 @@ export class SessionStore extends EventEmitter {
 
   /** The connection of `pid` closed (with or without a bye). */
   disconnected(pid: number, t: number, framesDropped = 0): void {
-    const session = this.live.get(pid);
+    // After a bye the session is no longer live, but the frames still count toward it.
+    const session = this.get(pid);
     if (!session) return;
     session.framesDropped += framesDropped;
     session.end(t);
     this.finish(session);
   }
 
+  /** Emits 'end' once: when the session stops being the live one of its pid. */
   private finish(session: Session): void {
-    if (this.live.get(session.pid) === session) this.live.delete(session.pid);
+    if (this.live.get(session.pid) !== session) return;
+    this.live.delete(session.pid);
     this.emit('end', session);
   }
 

@@ -1,0 +1,234 @@
+#!/usr/bin/env node
+// Overhead of the Perf Lens agent on an HTTP app: throughput (autocannon, in its own process)
+// and resident memory, with and without `--require dist/agent.js`, runs interleaved
+// (without/with, then with/without, …) so drift of the machine hits both sides alike.
+// Each run is a fresh app: warm-up, measured run, RSS read at its end, stop.
+//
+//   node bench/overhead.js [--pairs 6] [--duration 10] [--warmup 3] [--connections 10]
+//                          [--server child|inproc|both] [--quick] [--out FILE]
+// Env: BENCH_PAIRS, BENCH_DURATION, BENCH_WARMUP, BENCH_CONNECTIONS, BENCH_SERVER,
+//      PERF_LENS_AGENT (default dist/agent.js), PERF_LENS_CORE (default dist/core.js).
+// `--server child` runs the session server in its own process, as `perf-lens run` does beside
+// the app; `inproc` runs it inside this orchestrator process (also apart from the app).
+const { spawn } = require('node:child_process');
+const { EventEmitter } = require('node:events');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { onJsonLines, startApp, stopProcess, runAutocannon, rssBytes } = require('./lib/procs');
+const { describe, median } = require('./lib/stats');
+const { startSessionHost } = require('./lib/session-host');
+
+const root = path.join(__dirname, '..');
+const GOALS = { maxThroughputLossPct: 2, maxRssIncreaseMB: 15 };
+
+function parseConfig(argv) {
+  const flag = (name) => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const quick = argv.includes('--quick');
+  const num = (name, env, dflt, quickDflt) => Number(flag(name) ?? process.env[env] ?? (quick ? quickDflt : dflt));
+  const cfg = {
+    pairs: num('pairs', 'BENCH_PAIRS', 6, 2),
+    durationS: num('duration', 'BENCH_DURATION', 10, 3),
+    warmupS: num('warmup', 'BENCH_WARMUP', 3, 1),
+    connections: num('connections', 'BENCH_CONNECTIONS', 10, 10),
+    server: flag('server') ?? process.env.BENCH_SERVER ?? 'child',
+    agent: path.resolve(flag('agent') ?? process.env.PERF_LENS_AGENT ?? path.join(root, 'dist', 'agent.js')),
+    core: path.resolve(flag('core') ?? process.env.PERF_LENS_CORE ?? path.join(root, 'dist', 'core.js')),
+    out: path.resolve(flag('out') ?? path.join(__dirname, 'results', 'overhead.json')),
+  };
+  if (!['child', 'inproc', 'both'].includes(cfg.server)) throw new Error(`--server must be child, inproc or both, not "${cfg.server}".`);
+  for (const k of ['pairs', 'durationS', 'warmupS', 'connections']) {
+    if (!(cfg[k] >= (k === 'warmupS' ? 0 : 1))) throw new Error(`--${k.replace(/S$/, '')} must be a positive number.`);
+  }
+  return cfg;
+}
+
+/** The session server in its own process; same events as startSessionHost. */
+async function startHostProcess(corePath) {
+  const child = spawn(process.execPath, [path.join(__dirname, 'lib', 'session-host-process.js'), corePath], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const events = new EventEmitter();
+  const ready = new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`the session host exited (code ${code})`)));
+    onJsonLines(child.stdout, (o) => {
+      if (o.url) resolve(o);
+      if (o.hello) events.emit('hello', o.hello);
+      if (o.disconnect) events.emit('disconnect', o.disconnect);
+    });
+  });
+  const { url, token } = await ready;
+  const close = () =>
+    new Promise((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.stdin.end();
+      setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+    });
+  return Object.assign(events, { url, token, pid: child.pid, close });
+}
+
+/** Resolves when `host` emits `event` for `pid` (or null after timeoutMs). */
+function waitForPid(host, event, pid, timeoutMs) {
+  return new Promise((resolve) => {
+    const onEvent = (value) => {
+      const p = typeof value === 'number' ? value : value.pid;
+      if (p !== pid) return;
+      clearTimeout(timer);
+      host.off(event, onEvent);
+      resolve(value);
+    };
+    const timer = setTimeout(() => {
+      host.off(event, onEvent);
+      resolve(null);
+    }, timeoutMs);
+    host.on(event, onEvent);
+  });
+}
+
+/** One measured run of a variant: fresh app, warm-up, measured load, RSS, stop. */
+async function measure(variant, cfg) {
+  const env = { NODE_OPTIONS: '' };
+  if (variant.host) {
+    Object.assign(env, {
+      NODE_OPTIONS: `--require ${JSON.stringify(cfg.agent)}`,
+      PERF_LENS_URL: variant.host.url,
+      PERF_LENS_TOKEN: variant.host.token,
+    });
+  }
+  const { child, port } = await startApp(path.join(__dirname, 'lib', 'app.js'), env);
+  const disconnected = variant.host ? waitForPid(variant.host, 'disconnect', child.pid, 60_000 + cfg.durationS * 2000) : null;
+  try {
+    if (variant.host && !(await waitForPid(variant.host, 'hello', child.pid, 10_000))) {
+      throw new Error(`the agent in process ${child.pid} did not connect to the session server`);
+    }
+    const loadPath = path.join(__dirname, 'lib', 'load.js');
+    const base = { url: `http://127.0.0.1:${port}/items?page=3`, connections: cfg.connections };
+    if (cfg.warmupS > 0) await runAutocannon(loadPath, { ...base, duration: cfg.warmupS });
+    const result = await runAutocannon(loadPath, { ...base, duration: cfg.durationS });
+    const rss = rssBytes(child.pid);
+    await stopProcess(child);
+    const bye = disconnected ? await Promise.race([disconnected, new Promise((r) => setTimeout(() => r(null), 3000))]) : null;
+    return { variant: variant.name, pid: child.pid, ...result, rssMB: rss === null ? null : rss / 2 ** 20, agentMessages: bye ? bye.messages : null, agentMessageTypes: bye ? bye.types : null };
+  } finally {
+    await stopProcess(child);
+  }
+}
+
+const fmt = (x, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
+
+function summarize(runs, variants, pairs) {
+  const base = runs.filter((r) => r.variant === 'without');
+  const out = {};
+  for (const v of variants) {
+    const mine = runs.filter((r) => r.variant === v.name);
+    const rps = describe(mine.map((r) => r.reqPerSec));
+    const rss = describe(mine.map((r) => r.rssMB).filter((x) => x !== null));
+    const s = { reqPerSec: rps, rssMB: rss, errors: mine.reduce((a, r) => a + r.errors + r.non2xx, 0) };
+    if (v.name !== 'without') {
+      // Paired ratios: each run against the baseline run of the same pair.
+      const ratios = [];
+      for (let p = 0; p < pairs; p++) {
+        const a = base.find((r) => r.pair === p);
+        const b = mine.find((r) => r.pair === p);
+        if (a && b) ratios.push(b.reqPerSec / a.reqPerSec);
+      }
+      const ratio = rps.median / describe(base.map((r) => r.reqPerSec)).median;
+      s.ratio = ratio;
+      s.pairedRatioMedian = median(ratios);
+      s.pairedRatios = ratios;
+      s.throughputLossPct = (1 - ratio) * 100;
+      s.rssIncreaseMB = rss.median - describe(base.map((r) => r.rssMB).filter((x) => x !== null)).median;
+      s.agentMessagesMedian = median(mine.map((r) => r.agentMessages).filter((x) => x !== null));
+      s.meetsGoals = s.throughputLossPct <= GOALS.maxThroughputLossPct && s.rssIncreaseMB <= GOALS.maxRssIncreaseMB;
+    }
+    out[v.name] = s;
+  }
+  return out;
+}
+
+function printTable(summary, cfg) {
+  const rows = [['variant', 'req/s median', 'min–max', 'spread', 'ratio', 'paired', 'loss', 'RSS MB', 'ΔRSS MB', 'msgs']];
+  for (const [name, s] of Object.entries(summary)) {
+    rows.push([
+      name,
+      fmt(s.reqPerSec.median),
+      `${fmt(s.reqPerSec.min)}–${fmt(s.reqPerSec.max)}`,
+      `${fmt(s.reqPerSec.spreadPct, 1)} %`,
+      s.ratio === undefined ? '1' : fmt(s.ratio, 4),
+      s.pairedRatioMedian === undefined ? '' : fmt(s.pairedRatioMedian, 4),
+      s.throughputLossPct === undefined ? '' : `${fmt(s.throughputLossPct, 2)} %`,
+      fmt(s.rssMB.median, 1),
+      s.rssIncreaseMB === undefined ? '' : `${s.rssIncreaseMB >= 0 ? '+' : ''}${fmt(s.rssIncreaseMB, 1)}`,
+      s.agentMessagesMedian === undefined ? '' : fmt(s.agentMessagesMedian),
+    ]);
+  }
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
+  console.log(`\nPerf Lens agent overhead — ${cfg.pairs} pairs × ${cfg.durationS} s (warm-up ${cfg.warmupS} s), ${cfg.connections} connections, node ${process.version}, ${os.cpus().length} CPUs`);
+  for (const [i, r] of rows.entries()) {
+    console.log(r.map((c, j) => (j === 0 ? String(c).padEnd(widths[j]) : String(c).padStart(widths[j]))).join('  '));
+    if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  }
+  for (const [name, s] of Object.entries(summary)) {
+    if (s.meetsGoals === undefined) continue;
+    console.log(`${name}: ${s.meetsGoals ? 'meets' : 'MISSES'} the goals (throughput loss ≤ ${GOALS.maxThroughputLossPct} %, RSS ≤ +${GOALS.maxRssIncreaseMB} MB)`);
+  }
+}
+
+async function main() {
+  const cfg = parseConfig(process.argv.slice(2));
+  for (const f of [cfg.agent, cfg.core]) {
+    if (!fs.existsSync(f)) throw new Error(`${path.relative(root, f)} is missing: build first with \`npm run build\`.`);
+  }
+  const hosts = [];
+  const variants = [{ name: 'without', host: null }];
+  try {
+    if (cfg.server === 'child' || cfg.server === 'both') {
+      const host = await startHostProcess(cfg.core);
+      hosts.push(host);
+      variants.push({ name: cfg.server === 'both' ? 'with (server in own process)' : 'with agent', host });
+    }
+    if (cfg.server === 'inproc' || cfg.server === 'both') {
+      const host = await startSessionHost(cfg.core);
+      hosts.push(host);
+      variants.push({ name: cfg.server === 'both' ? 'with (server in bench process)' : 'with agent', host });
+    }
+    const startedAt = new Date().toISOString();
+    const runs = [];
+    for (let pair = 0; pair < cfg.pairs; pair++) {
+      // Alternate the order (ABAB… then BABA…) so a slow drift does not favour one side.
+      const order = pair % 2 === 0 ? variants : [...variants].reverse();
+      for (const v of order) {
+        const r = await measure(v, cfg);
+        runs.push({ pair, ...r });
+        console.log(`pair ${pair + 1}/${cfg.pairs}  ${v.name.padEnd(30)} ${fmt(r.reqPerSec)} req/s  p99 ${fmt(r.latencyP99Ms, 1)} ms  RSS ${fmt(r.rssMB, 1)} MB${r.agentMessages === null ? '' : `  ${r.agentMessages} agent messages`}`);
+      }
+    }
+    const summary = summarize(runs, variants, cfg.pairs);
+    printTable(summary, cfg);
+    const result = {
+      version: 1,
+      startedAt,
+      endedAt: new Date().toISOString(),
+      node: process.version,
+      machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, totalMemMB: Math.round(os.totalmem() / 2 ** 20) },
+      config: { ...cfg, agent: path.relative(root, cfg.agent), core: path.relative(root, cfg.core), out: undefined },
+      goals: GOALS,
+      summary,
+      runs,
+    };
+    fs.mkdirSync(path.dirname(cfg.out), { recursive: true });
+    fs.writeFileSync(cfg.out, `${JSON.stringify(result, null, 2)}\n`);
+    console.log(`\nWrote ${path.relative(process.cwd(), cfg.out)}`);
+  } finally {
+    for (const h of hosts) await h.close();
+  }
+}
+
+main().catch((err) => {
+  console.error(`bench: ${err.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,154 @@
+#!/usr/bin/env node
+// Cost of query capture per query: the same workload in child processes with and without the
+// agent (only its query probe on), runs interleaved so drift hits both alike. Prints the
+// median time per query of each, the difference (the capture's cost) and the ratio.
+//   node bench/query-capture.js [--runs 6] [--queries 20000] [--pg]
+// SQLite in memory by default (low noise: a query costs a few µs); --pg adds node-postgres
+// against a throw-away PostgreSQL (test/helpers/postgres.js). The agent is dist/agent.js
+// (PERF_LENS_BENCH_AGENT overrides), the server dist/core.js.
+const path = require('node:path');
+const { spawn } = require('node:child_process');
+
+const root = path.join(__dirname, '..');
+const agentPath = process.env.PERF_LENS_BENCH_AGENT || path.join(root, 'dist', 'agent.js');
+const args = process.argv.slice(2);
+const flag = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i >= 0 && args[i + 1] ? Number(args[i + 1]) : fallback;
+};
+const RUNS = flag('--runs', 6);
+const QUERIES = flag('--queries', 20000);
+const WITH_PG = args.includes('--pg');
+
+// Each workload prints one line: a JSON array of ns per query, one value per batch.
+const WORKLOADS = {
+  sqlite: `
+const Database = require('better-sqlite3');
+const db = new Database(':memory:');
+db.exec('CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT); CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INT, title TEXT)');
+const addUser = db.prepare('INSERT INTO users (id, name) VALUES (?, ?)');
+const addPost = db.prepare('INSERT INTO posts (user_id, title) VALUES (?, ?)');
+for (let i = 1; i <= 100; i++) { addUser.run(i, 'u' + i); addPost.run(i, 't' + i); }
+const userById = db.prepare('SELECT * FROM users WHERE id = ?');
+const postsOf = db.prepare('SELECT * FROM posts WHERE user_id = ?');
+function listPosts(n) {           // an N+1 loop from two lines of application code
+  for (let i = 0; i < n; i += 2) {
+    userById.get((i % 100) + 1);
+    postsOf.all((i % 100) + 1);
+  }
+}
+const total = Number(process.env.QUERIES), out = [];
+listPosts(2000); // warm-up
+for (let done = 0; done < total; done += 1000) {
+  const t0 = process.hrtime.bigint();
+  listPosts(1000);
+  out.push(Number(process.hrtime.bigint() - t0) / 1000); // listPosts(1000) runs 1000 queries
+}
+console.log(JSON.stringify(out));
+`,
+  pg: `
+const pg = require('pg');
+(async () => {
+  const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await client.connect();
+  const total = Math.min(Number(process.env.QUERIES), 4000), out = [];
+  async function batch(n) { for (let i = 0; i < n; i++) await client.query('SELECT $1::int AS id', [i % 100]); }
+  await batch(500);
+  for (let done = 0; done < total; done += 200) {
+    const t0 = process.hrtime.bigint();
+    await batch(200);
+    out.push(Number(process.hrtime.bigint() - t0) / 200);
+  }
+  await client.end();
+  console.log(JSON.stringify(out));
+})();
+`,
+};
+
+function median(values) {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function runChild(source, env) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-e', source], {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`workload exited with ${code}: ${err.slice(0, 500)}`));
+      try {
+        resolve(JSON.parse(out.trim().split('\n').pop()));
+      } catch {
+        reject(new Error(`workload printed no result: ${out.slice(0, 200)} ${err.slice(0, 500)}`));
+      }
+    });
+  });
+}
+
+async function bench(name, source, extraEnv, server) {
+  const base = { QUERIES: String(QUERIES), NODE_OPTIONS: '', ...extraEnv };
+  const agentEnv = {
+    ...base,
+    NODE_OPTIONS: `--require ${agentPath}`,
+    PERF_LENS_URL: server.url,
+    PERF_LENS_TOKEN: server.token,
+    // a queue large enough that every query is sent, not dropped: sending is part of the cost
+    PERF_LENS_OPTIONS: JSON.stringify({ maxQueue: 200000, probes: { memory: false, gc: false, eventLoop: false, cpu: false, http: false, queries: true } }),
+  };
+  const without = [];
+  const withAgent = [];
+  const before = server.queries();
+  for (let run = 0; run < RUNS; run++) {
+    // alternate which goes first so warm caches and CPU drift favour neither
+    const order = run % 2 === 0 ? ['without', 'with'] : ['with', 'without'];
+    for (const which of order) {
+      const perBatch = await runChild(source, which === 'with' ? agentEnv : base);
+      (which === 'with' ? withAgent : without).push(...perBatch);
+    }
+  }
+  await new Promise((r) => setTimeout(r, 300));
+  const captured = server.queries() - before;
+  const a = median(without);
+  const b = median(withAgent);
+  console.log(
+    `${name.padEnd(7)} without ${(a / 1000).toFixed(2).padStart(7)} µs/query   with ${(b / 1000).toFixed(2).padStart(7)} µs/query   ` +
+      `capture ${((b - a) / 1000).toFixed(2)} µs/query   ratio ${(b / a).toFixed(2)}   (${captured} queries captured)`,
+  );
+  return { name, withoutUs: a / 1000, withUs: b / 1000, costUs: (b - a) / 1000, ratio: b / a, captured };
+}
+
+async function main() {
+  const { SessionServer } = require(path.join(root, 'dist', 'core.js'));
+  const session = new SessionServer({});
+  const url = await session.listen();
+  let count = 0;
+  session.on('message', (m) => {
+    if (m.type === 'query') count++;
+  });
+  const server = { url, token: session.token, queries: () => count };
+  console.log(`query capture: ${RUNS} interleaved runs each, Node ${process.version}, agent ${path.relative(root, agentPath)}`);
+  let postgres = null;
+  try {
+    await bench('sqlite', WORKLOADS.sqlite, {}, server);
+    if (WITH_PG) {
+      postgres = await require(path.join(root, 'test', 'helpers', 'postgres.js')).startPostgres();
+      await bench('pg', WORKLOADS.pg, { DATABASE_URL: postgres.connectionString }, server);
+    }
+  } finally {
+    if (postgres) await postgres.stop();
+    await session.close();
+  }
+}
+
+main().catch((err) => {
+  console.error(err.message || err);
+  process.exit(1);
+});

@@ -1,0 +1,169 @@
+import type { Handoffs } from '../handoff';
+import type { Pending, QueryRecorder } from '../recorder';
+import {
+  callbackIndex,
+  endOnEvents,
+  endingCallback,
+  endingPromise,
+  isThenable,
+  withCallback,
+  wrapMethod,
+} from '../wrap';
+
+/**
+ * node-postgres. `Client.prototype.query` sees every query: strings, `{ name, text, values }`
+ * configs (named prepared statements), `Query` objects and other submittables (pg-cursor),
+ * with a callback, a promise, or the submittable's own events. `Pool.prototype.query` (pg-pool)
+ * gets its own wrapper: the pool runs the query later, on a client, out of the app's stack.
+ */
+
+interface QueryConfig {
+  text?: unknown;
+  values?: unknown;
+  callback?: unknown;
+  submit?: unknown;
+  once?: unknown;
+  on?: unknown;
+}
+
+function sqlOf(config: unknown): unknown {
+  return typeof config === 'string' ? config : (config as QueryConfig | null)?.text;
+}
+
+function valuesOf(config: unknown, values: unknown): unknown {
+  if (values !== undefined && typeof values !== 'function') return values;
+  return typeof config === 'object' && config !== null ? (config as QueryConfig).values : undefined;
+}
+
+export function patchPgClient(Client: unknown, recorder: QueryRecorder, handoffs: Handoffs): boolean {
+  if (typeof Client !== 'function') return false;
+  return wrapMethod(Client.prototype, 'query', (original) =>
+    function query(this: unknown, config: unknown, values: unknown) {
+      let pending: Pending | null = null;
+      try {
+        const handed = handoffs.take(config, typeof values === 'function' ? undefined : values);
+        if (handed !== null) {
+          handed.t = recorder.now(); // from here on it is the database's time, not the pool's queue
+          pending = handed;
+        } else if (config != null) {
+          pending = recorder.begin('postgres', sqlOf(config), valuesOf(config, values), query);
+        }
+      } catch {
+        pending = null;
+      }
+      if (pending === null) return original.apply(this, arguments as unknown as unknown[]);
+      return track(original, this, arguments, config as QueryConfig, recorder, pending);
+    },
+  );
+}
+
+function track(
+  original: (...args: unknown[]) => unknown,
+  self: unknown,
+  args: IArguments,
+  config: QueryConfig,
+  recorder: QueryRecorder,
+  pending: Pending,
+): unknown {
+  const submittable = typeof config.submit === 'function';
+  let index = -1;
+  let ownCallback: unknown;
+  try {
+    index = submittable ? -1 : callbackIndex(args);
+    ownCallback = !submittable && index < 0 && typeof config === 'object' ? config.callback : undefined;
+  } catch {
+    index = -1;
+  }
+  let result: unknown;
+  try {
+    if (index >= 0) {
+      result = withCallback(original, self, args, index, endingCallback(recorder, pending, args[index]));
+    } else if (typeof ownCallback === 'function') {
+      // `{ text, callback }`: pg copies the callback into its own Query during this call
+      config.callback = endingCallback(recorder, pending, ownCallback as (...a: unknown[]) => unknown);
+      try {
+        result = original.apply(self, args as unknown as unknown[]);
+      } finally {
+        config.callback = ownCallback;
+      }
+    } else {
+      result = original.apply(self, args as unknown as unknown[]);
+    }
+  } catch (err) {
+    recorder.end(pending, true);
+    throw err;
+  }
+  try {
+    if (submittable) {
+      const query = result as QueryConfig;
+      if (typeof query.callback === 'function') {
+        query.callback = endingCallback(recorder, pending, query.callback as (...a: unknown[]) => unknown);
+      } else if (typeof query.once === 'function' && typeof query.on === 'function') {
+        endOnEvents(recorder, pending, query as never);
+      } else recorder.end(pending, false);
+      return result;
+    }
+    if (index < 0 && typeof ownCallback !== 'function' && isThenable(result)) {
+      return endingPromise(recorder, pending, result);
+    }
+  } catch {
+    /* keep the app's result */
+  }
+  return result;
+}
+
+export function patchPgPool(Pool: unknown, recorder: QueryRecorder, handoffs: Handoffs): boolean {
+  if (typeof Pool !== 'function') return false;
+  return wrapMethod(Pool.prototype, 'query', (original) =>
+    function query(this: unknown, text: unknown, values: unknown) {
+      let pending: Pending | null = null;
+      let token: ReturnType<Handoffs['put']> = null;
+      const handedValues = typeof values === 'function' ? undefined : values;
+      try {
+        if (text != null && typeof text !== 'function') {
+          pending = recorder.begin('postgres', sqlOf(text), valuesOf(text, values), query);
+          token = handoffs.put(text, handedValues, pending);
+        }
+      } catch {
+        pending = null;
+      }
+      if (pending === null) return original.apply(this, arguments as unknown as unknown[]);
+      const started = pending;
+      // The client records the query; the pool records it only when it never reached one.
+      const settle = (failed: boolean) => {
+        try {
+          handoffs.cancel(text, token);
+          if (failed && !started.done) recorder.end(started, true);
+        } catch {
+          /* never into the app */
+        }
+      };
+      const index = callbackIndex(arguments);
+      if (index >= 0) {
+        const callback = arguments[index] as (...a: unknown[]) => unknown;
+        return withCallback(original, this, arguments, index, function (this: unknown, err?: unknown) {
+          settle(err != null);
+          return callback.apply(this, arguments as unknown as unknown[]);
+        });
+      }
+      let result: unknown;
+      try {
+        result = original.apply(this, arguments as unknown as unknown[]);
+      } catch (err) {
+        settle(true);
+        throw err;
+      }
+      if (!isThenable(result)) return result;
+      return result.then(
+        (value) => {
+          settle(false);
+          return value;
+        },
+        (reason: unknown) => {
+          settle(true);
+          throw reason;
+        },
+      );
+    },
+  );
+}

@@ -1,0 +1,129 @@
+import type { DbKind, QueryMessage, QueryScope, SourceLocation } from '../../protocol/messages';
+import { MAX_SQL_CHARS } from '../../protocol/messages';
+import type { AgentContext } from '../context';
+import { captureCallsite } from './callsite';
+import type { Capture } from './callsite';
+import { formatParams } from './params';
+
+/** One query between its start and its end. */
+export interface Pending {
+  t: number;
+  db: DbKind;
+  text: string;
+  truncated: boolean;
+  params: string[] | undefined;
+  scope: QueryScope | null;
+  callsite: SourceLocation | null;
+  stack: SourceLocation[] | undefined;
+  done: boolean;
+}
+
+/**
+ * Lazy call sites. A stack capture costs 5–25 µs, more than most SQLite queries. Per scope
+ * name and SQL text, once TRUST captures in a row found the same call site, later queries
+ * reuse it and only one in RESAMPLE captures again; a sample that disagrees sends that text
+ * back to capturing every time. N+1 loops (the same text from one line, over and over) thus
+ * cost a stack capture once in RESAMPLE queries.
+ */
+const TRUST = 16;
+const RESAMPLE = 8;
+const MAX_SITES = 4096;
+
+interface SiteStat {
+  capture: Capture;
+  agreeing: number;
+  calls: number;
+}
+
+function sameLocation(a: SourceLocation | null, b: SourceLocation | null): boolean {
+  return a === b || (a !== null && b !== null && a.line === b.line && a.column === b.column && a.file === b.file);
+}
+
+export class QueryRecorder {
+  private readonly sites = new Map<string, Map<string, SiteStat>>();
+  private siteCount = 0;
+
+  /** Where to look when the stack holds no application frame (query builders' own sites). */
+  fallback: (() => Capture | null) | null = null;
+
+  constructor(private readonly ctx: AgentContext) {}
+
+  now(): number {
+    return this.ctx.now();
+  }
+
+  /**
+   * Starts a query issued by the app through `entry` (the driver method the app called).
+   * Throws only if the agent is broken; callers wrap it.
+   */
+  begin(db: DbKind, sql: unknown, values: unknown, entry: Function): Pending {
+    const t = this.ctx.now();
+    let text = typeof sql === 'string' ? sql : sql == null ? '' : String(sql);
+    let truncated = false;
+    if (text.length > MAX_SQL_CHARS) {
+      text = text.slice(0, MAX_SQL_CHARS);
+      truncated = true;
+    }
+    const scope = this.ctx.currentScope();
+    let capture = this.callsite(scope === null ? '' : scope.name, text, entry);
+    if (capture.callsite === null && this.fallback !== null) capture = this.fallback() ?? capture;
+    return {
+      t,
+      db,
+      text,
+      truncated,
+      params: formatParams(values),
+      scope,
+      callsite: capture.callsite,
+      stack: capture.stack,
+      done: false,
+    };
+  }
+
+  /** Ends a query once (later calls are ignored) and emits it. Never throws. */
+  end(pending: Pending, failed: boolean): void {
+    try {
+      if (pending.done) return;
+      pending.done = true;
+      const message: QueryMessage = {
+        type: 'query',
+        pid: this.ctx.pid,
+        t: pending.t,
+        durationMs: Math.round((this.ctx.now() - pending.t) * 1000) / 1000,
+        db: pending.db,
+        text: pending.text,
+        scope: pending.scope,
+        callsite: pending.callsite,
+        error: failed,
+      };
+      if (pending.params !== undefined) message.params = pending.params;
+      if (pending.stack !== undefined) message.stack = pending.stack;
+      if (pending.truncated) message.truncated = true;
+      this.ctx.emit(message);
+    } catch {
+      /* never into the app */
+    }
+  }
+
+  private callsite(scopeName: string, text: string, entry: Function): Capture {
+    let byText = this.sites.get(scopeName);
+    const stat = byText?.get(text);
+    if (stat !== undefined && stat.agreeing >= TRUST && ++stat.calls % RESAMPLE !== 0) return stat.capture;
+    const capture = captureCallsite(entry, stat?.capture.deep ?? false);
+    if (stat !== undefined) {
+      if (sameLocation(stat.capture.callsite, capture.callsite)) stat.agreeing++;
+      else stat.agreeing = 1;
+      stat.capture = capture;
+      return capture;
+    }
+    if (this.siteCount >= MAX_SITES) {
+      this.sites.clear();
+      this.siteCount = 0;
+      byText = undefined;
+    }
+    if (byText === undefined) this.sites.set(scopeName, (byText = new Map()));
+    byText.set(text, { capture, agreeing: 1, calls: 0 });
+    this.siteCount++;
+    return capture;
+  }
+}

@@ -1,0 +1,122 @@
+import { findingId, type Finding, type RelatedInformation } from '../findings/finding';
+import type { SourceLocation } from '../../protocol';
+import { valueKey } from './n-plus-one';
+import { callsiteKey, quoteSql, type AnalyzedQuery, type QueryScopeGroup } from './query-scopes';
+
+export interface DuplicateQueryOptions {
+  duplicateMinCount: number;
+  /** warning at or above this many identical runs in one scope; info below */
+  duplicateWarningCount: number;
+}
+
+const SQL_WRITES = new Set(['insert', 'update', 'delete', 'replace', 'merge', 'upsert', 'call', 'exec', 'execute', 'do']);
+const REDIS_READS = new Set(['get', 'mget', 'hget', 'hmget', 'hgetall', 'exists', 'smembers', 'sismember', 'scard', 'zrange',
+  'zrangebyscore', 'zscore', 'zcard', 'lrange', 'llen', 'ttl', 'pttl', 'type', 'strlen', 'keys', 'scan', 'hkeys', 'hvals', 'hexists']);
+
+/**
+ * Only reads can be duplicates: a repeated identical write (`UPDATE … SET n = n + 1`, INCR)
+ * may be exactly what the code means, and "reuse the first result" makes no sense for it.
+ */
+function isRead(a: AnalyzedQuery): boolean {
+  const { db } = a.q;
+  if (db === 'redis') return REDIS_READS.has(a.shape.verb);
+  if (db === 'mongodb') {
+    const t = a.shape.text;
+    return !/insert|update|delete|replace|bulkwrite|findoneand/.test(t);
+  }
+  return !SQL_WRITES.has(a.shape.verb);
+}
+
+interface DuplicateHit {
+  scope: QueryScopeGroup;
+  runs: AnalyzedQuery[];
+  /** first run of the call site that carries the finding */
+  first: AnalyzedQuery;
+  location: SourceLocation | null;
+  others: SourceLocation[];
+}
+
+/**
+ * The same SQL text with the same params at least `duplicateMinCount` times in one scope.
+ * Texts with placeholders but no recorded params are skipped: their values are unknown; so are
+ * writes and housekeeping statements.
+ * `skip` holds "callsite\0db\0fingerprint" keys already reported as N+1: an N+1 whose runs repeat
+ * the same values is reported once, as N+1, with `duplicates` in its data.
+ */
+export function detectDuplicateQueries(
+  pid: number,
+  scopes: readonly QueryScopeGroup[],
+  o: DuplicateQueryOptions,
+  skip: ReadonlySet<string>,
+): Finding[] {
+  const hits = new Map<string, DuplicateHit[]>();
+  for (const scope of scopes) {
+    const groups = new Map<string, AnalyzedQuery[]>();
+    for (const a of scope.queries) {
+      if (a.shape.housekeeping || a.q.error || !isRead(a)) continue;
+      const vk = valueKey(a);
+      if (vk === null) continue;
+      const key = `${a.q.db}\0${vk}`;
+      const g = groups.get(key);
+      if (g) g.push(a);
+      else groups.set(key, [a]);
+    }
+    for (const runs of groups.values()) {
+      if (runs.length < o.duplicateMinCount) continue;
+      runs.sort((x, y) => x.q.t - y.q.t || x.index - y.index);
+      // the call site that issued most of the runs carries the finding
+      const bySite = new Map<string, AnalyzedQuery[]>();
+      for (const r of runs) {
+        const k = callsiteKey(r.q);
+        const l = bySite.get(k);
+        if (l) l.push(r);
+        else bySite.set(k, [r]);
+      }
+      let main: AnalyzedQuery[] = [];
+      for (const l of bySite.values()) if (l.length > main.length) main = l;
+      const first = main[0];
+      const fp = first.shape.fingerprint;
+      const siteKey = callsiteKey(first.q);
+      if (skip.has(`${siteKey}\0${first.q.db}\0${fp}`)) continue;
+      const others: SourceLocation[] = [];
+      for (const l of bySite.values()) if (l !== main && l[0].q.callsite) others.push(l[0].q.callsite);
+      const key = `${siteKey}\0${first.q.db}\0${fp}`;
+      const hit: DuplicateHit = { scope, runs, first, location: first.q.callsite, others };
+      const list = hits.get(key);
+      if (list) list.push(hit);
+      else hits.set(key, [hit]);
+    }
+  }
+
+  const findings: Finding[] = [];
+  for (const list of hits.values()) {
+    const worst = list.reduce((a, b) => (b.runs.length > a.runs.length ? b : a));
+    const first = worst.first;
+    const count = worst.runs.length;
+    const fp = first.shape.fingerprint;
+    const related: RelatedInformation[] = worst.others
+      .slice(0, 5)
+      .map((location) => ({ message: 'The same query with the same values also runs here', location }));
+    const where = list.length > 1 ? `${worst.scope.name} (and ${list.length - 1} more scope${list.length > 2 ? 's' : ''})` : worst.scope.name;
+    findings.push({
+      id: findingId('duplicate-query', worst.location, fp),
+      kind: 'duplicate-query',
+      severity: count >= o.duplicateWarningCount ? 'warning' : 'info',
+      message:
+        `Duplicate query: ${quoteSql(fp)} ran ${count} times with the same values in ${where}. ` +
+        'Reuse the first result (keep it for the request, or batch and cache it with a DataLoader).',
+      pid,
+      location: worst.location,
+      related,
+      data: {
+        count,
+        fingerprint: fp,
+        sample: first.q.text,
+        scope: worst.scope.name,
+        scopes: list.length,
+        db: first.q.db,
+      },
+    });
+  }
+  return findings;
+}

@@ -1,0 +1,103 @@
+import type { QueryMessage } from '../../protocol';
+import type { Finding, FindingKind } from '../findings/finding';
+import { analyzeSql } from '../queries/fingerprint';
+import { detectDuplicateQueries } from './duplicate-query';
+import { IgnoreComments, type SourceReader } from './ignore-comments';
+import { detectNPlusOne } from './n-plus-one';
+import { groupByScope, locationKey, type AnalyzedQuery } from './query-scopes';
+import { detectSlowQueries } from './slow-query';
+
+export interface QueryDetectorOptions {
+  /** repeats of one fingerprint from one call site in one scope that make an N+1 */
+  nPlusOneMinCount: number;
+  /** an N+1 is an error at this much total time in one scope (ms) … */
+  nPlusOneErrorMs: number;
+  /** … or at this many repeats; a warning otherwise */
+  nPlusOneErrorCount: number;
+  /** a query this slow (ms) or slower is reported */
+  slowQueryMs: number;
+  /** a slow query is an error from this duration (ms); a warning below */
+  slowQueryErrorMs: number;
+  /** identical runs (text and params) in one scope that make a duplicate */
+  duplicateMinCount: number;
+  /** a duplicate is a warning from this many runs; info below */
+  duplicateWarningCount: number;
+  /** quiet time (ms) that ends a burst of queries issued outside any request */
+  burstGapMs: number;
+  /** honour `perf-lens-ignore` comments in the source */
+  ignoreComments: boolean;
+  /** reads source files for ignore comments (default: from disk) */
+  readSource?: SourceReader;
+}
+
+export const DEFAULT_QUERY_DETECTOR_OPTIONS: Readonly<QueryDetectorOptions> = Object.freeze({
+  nPlusOneMinCount: 5,
+  nPlusOneErrorMs: 100,
+  nPlusOneErrorCount: 20,
+  slowQueryMs: 100,
+  slowQueryErrorMs: 1000,
+  duplicateMinCount: 3,
+  duplicateWarningCount: 10,
+  burstGapMs: 100,
+  ignoreComments: true,
+});
+
+const ALL_KINDS: ReadonlySet<FindingKind> = new Set<FindingKind>([
+  'n-plus-one', 'slow-query', 'duplicate-query', 'leak', 'heap-growth', 'gc-pressure', 'event-loop-block', 'heap-limit',
+]);
+const KIND_ORDER: Record<string, number> = { 'n-plus-one': 0, 'slow-query': 1, 'duplicate-query': 2 };
+
+/** Options with unknown or non-numeric values replaced by the defaults. */
+function resolve(options: Partial<QueryDetectorOptions> | undefined): QueryDetectorOptions {
+  const o: QueryDetectorOptions = { ...DEFAULT_QUERY_DETECTOR_OPTIONS };
+  if (!options) return o;
+  for (const key of Object.keys(DEFAULT_QUERY_DETECTOR_OPTIONS) as Array<keyof QueryDetectorOptions>) {
+    const v = options[key];
+    if (typeof v === typeof DEFAULT_QUERY_DETECTOR_OPTIONS[key] && (typeof v !== 'number' || Number.isFinite(v)))
+      (o as unknown as Record<string, unknown>)[key] = v;
+  }
+  if (typeof options.readSource === 'function') o.readSource = options.readSource;
+  return o;
+}
+
+/**
+ * N+1, slow and duplicate queries of one process, from its query messages in arrival order.
+ * Pure apart from reading source files for `perf-lens-ignore` comments.
+ */
+export function detectQueryFindings(
+  pid: number,
+  queries: readonly QueryMessage[],
+  options?: Partial<QueryDetectorOptions>,
+): Finding[] {
+  const o = resolve(options);
+  const items: Array<Omit<AnalyzedQuery, 'scope'>> = [];
+  queries.forEach((q, index) => {
+    if (!q || typeof q.text !== 'string') return;
+    items.push({ q, shape: analyzeSql(q.text, q.db), index });
+  });
+  const scopes = groupByScope(items, o.burstGapMs);
+  const analyzed = scopes.flatMap((s) => s.queries);
+
+  const nPlusOne = detectNPlusOne(pid, scopes, o);
+  const reported = new Set<string>();
+  for (const f of nPlusOne) {
+    reported.add(`${locationKey(f.location)}\0${f.data.db}\0${f.data.fingerprint}`);
+  }
+  let findings = [
+    ...nPlusOne,
+    ...detectSlowQueries(pid, analyzed, o),
+    ...detectDuplicateQueries(pid, scopes, o, reported),
+  ];
+  if (o.ignoreComments) {
+    const ignore = new IgnoreComments(ALL_KINDS, o.readSource);
+    findings = findings.filter((f) => !ignore.isIgnored(f));
+  }
+  return findings.sort(
+    (a, b) =>
+      KIND_ORDER[a.kind] - KIND_ORDER[b.kind] ||
+      (a.location?.file ?? '').localeCompare(b.location?.file ?? '') ||
+      (a.location?.line ?? 0) - (b.location?.line ?? 0) ||
+      (a.location?.column ?? 0) - (b.location?.column ?? 0) ||
+      a.id.localeCompare(b.id),
+  );
+}

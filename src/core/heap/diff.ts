@@ -1,0 +1,170 @@
+import { computeDominators, dominatorChildren } from './dominators';
+import { type HeapGraph, hasId, NONE } from './heap-graph';
+import { type RetainerStep, retainerPath, shortestPaths } from './retainers';
+import { formatRetainerPath } from './format';
+
+export interface SourceLocation {
+  scriptId: number;
+  /** From the scriptId → URL map given to diffSnapshots, or the allocation trace. */
+  url?: string;
+  /** 1-based. */
+  line: number;
+  /** 1-based. */
+  column: number;
+}
+
+export interface LeakGroup {
+  /** Constructor name for objects, function name for closures, "(string)" for strings. */
+  name: string;
+  nodeType: string;
+  /** Allocation site (with allocation tracking) or the constructor's / function's start. */
+  location: SourceLocation | null;
+  /** The allocating function when the snapshot carries allocation traces. */
+  allocatedBy?: string;
+  count: number;
+  selfSize: number;
+  /** What freeing the group would free: retained sizes of members no other member dominates. */
+  retainedSize: number;
+  /** Shortest path from the GC roots to the group's nearest member. */
+  retainerPath: RetainerStep[];
+  retainerPathText: string;
+  sampleNodeId: number;
+}
+
+export interface DiffOptions {
+  /** scriptId → URL (from Debugger.scriptParsed); the snapshot itself has no such table. */
+  scriptUrls?: Map<number, string> | Record<string, string>;
+  /** Also report V8-internal nodes (arrays backing stores, code, hidden, shapes). */
+  includeInternal?: boolean;
+}
+
+/** Node types that are V8's own bookkeeping rather than objects the app made. */
+const INTERNAL_TYPES = new Set(['hidden', 'array', 'code', 'synthetic', 'object shape']);
+const STRING_TYPES = new Set(['string', 'concatenated string', 'sliced string']);
+
+/** The ids of a snapshot, sorted: all diffSnapshots needs of the baseline and the target. */
+export type IdSet = Uint32Array;
+
+function idsOf(x: HeapGraph | IdSet): IdSet {
+  return x instanceof Uint32Array ? x : x.sortedIds();
+}
+
+/**
+ * Leak candidates of three snapshots taken in one process: objects of `c` (final) whose ids
+ * are in `b` (target) but not in `a` (baseline) — allocated between A and B and still
+ * alive at C — grouped by constructor and allocation location, largest retained size first.
+ */
+export function diffSnapshots(a: HeapGraph | IdSet, b: HeapGraph | IdSet, c: HeapGraph, opts: DiffOptions = {}): LeakGroup[] {
+  const idsA = idsOf(a);
+  const idsB = idsOf(b);
+  const d = c.data;
+  const n = c.nodeCount;
+  const paths = shortestPaths(c);
+  const urls = urlLookup(opts.scriptUrls);
+  const skipType = new Uint8Array(d.nodeTypes.length);
+  d.nodeTypes.forEach((t, k) => (skipType[k] = !opts.includeInternal && INTERNAL_TYPES.has(t) ? 1 : 0));
+
+  const groupOf = new Int32Array(n).fill(-1);
+  const groups: LeakGroup[] = [];
+  const byKey = new Map<string, number>();
+  const nearest: number[] = [];
+  for (let i = 1; i < n; i++) {
+    if (skipType[d.nodeType[i]] || paths.distance[i] === NONE) continue;
+    const id = d.nodeId[i];
+    if (!hasId(idsB, id) || hasId(idsA, id)) continue;
+    const type = c.nodeTypeName(i);
+    const name = STRING_TYPES.has(type) ? '(string)' : c.nodeName(i) || `(${type})`;
+    const site = siteOf(c, i, urls);
+    const key = `${type}\0${name}\0${site.key}`;
+    let gi = byKey.get(key);
+    if (gi === undefined) {
+      gi = groups.length;
+      byKey.set(key, gi);
+      groups.push({
+        name, nodeType: type, location: site.location, ...(site.allocatedBy ? { allocatedBy: site.allocatedBy } : {}),
+        count: 0, selfSize: 0, retainedSize: 0, retainerPath: [], retainerPathText: '', sampleNodeId: id,
+      });
+      nearest.push(i);
+    }
+    const g = groups[gi];
+    g.count++;
+    g.selfSize += d.selfSize[i];
+    groupOf[i] = gi;
+    if (paths.distance[i] < paths.distance[nearest[gi]]) nearest[gi] = i;
+  }
+  if (groups.length === 0) return groups;
+
+  addRetainedSizes(c, groupOf, groups);
+  groups.forEach((g, gi) => {
+    g.retainerPath = retainerPath(c, paths, nearest[gi]);
+    g.retainerPathText = formatRetainerPath(g.retainerPath);
+    g.sampleNodeId = d.nodeId[nearest[gi]];
+  });
+  return groups.sort((x, y) => y.retainedSize - x.retainedSize || y.count - x.count);
+}
+
+/** Like DevTools' class retained size: walk the dominator tree, count only a group's topmost members. */
+function addRetainedSizes(c: HeapGraph, groupOf: Int32Array, groups: LeakGroup[]): void {
+  const tree = computeDominators(c);
+  const kids = dominatorChildren(tree, c.nodeCount);
+  const depth = new Uint32Array(groups.length);
+  const stack = new Uint32Array(tree.reachable);
+  const cursor = new Uint32Array(tree.reachable);
+  let sp = 0;
+  stack[sp] = 0;
+  cursor[sp++] = kids.first[0];
+  while (sp > 0) {
+    const v = stack[sp - 1];
+    const k = cursor[sp - 1];
+    if (k < kids.first[v + 1]) {
+      cursor[sp - 1] = k + 1;
+      const w = kids.child[k];
+      const g = groupOf[w];
+      if (g >= 0) {
+        if (depth[g] === 0) groups[g].retainedSize += tree.retained[w];
+        depth[g]++;
+      }
+      stack[sp] = w;
+      cursor[sp++] = kids.first[w];
+    } else {
+      sp--;
+      const g = groupOf[v];
+      if (g >= 0) depth[g]--;
+    }
+  }
+}
+
+interface Site {
+  key: string;
+  location: SourceLocation | null;
+  allocatedBy?: string;
+}
+
+function siteOf(c: HeapGraph, i: number, urls: (id: number) => string | undefined): Site {
+  const fi = c.traceFunction(i);
+  if (fi >= 0) {
+    const fields = c.data.traceFunctionInfoFields;
+    const row = c.data.traceFunctionInfos.subarray(fi * fields.length, (fi + 1) * fields.length);
+    const at = (f: string): number => row[fields.indexOf(f)];
+    const scriptId = at('script_id');
+    const script = c.strings.get(at('script_name'));
+    const url = urls(scriptId) ?? (script || undefined);
+    // Trace infos are already 1-based (0 = unknown).
+    const location: SourceLocation = { scriptId, ...(url ? { url } : {}), line: at('line'), column: at('column') };
+    const allocatedBy = c.strings.get(at('name')) || '(anonymous)';
+    return { key: `t${fi}`, location, allocatedBy };
+  }
+  const r = c.locationRow(i);
+  if (r < 0) return { key: '', location: null };
+  const loc = c.data.locations;
+  const scriptId = loc[r * 4 + 1];
+  const url = urls(scriptId);
+  const location: SourceLocation = { scriptId, ...(url ? { url } : {}), line: loc[r * 4 + 2] + 1, column: loc[r * 4 + 3] + 1 };
+  return { key: `${scriptId}:${location.line}:${location.column}`, location };
+}
+
+function urlLookup(map: DiffOptions['scriptUrls']): (id: number) => string | undefined {
+  if (!map) return () => undefined;
+  if (map instanceof Map) return (id) => map.get(id);
+  return (id) => map[String(id)];
+}

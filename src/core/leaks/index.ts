@@ -1,0 +1,29 @@
+import { IgnoreComments } from '../detectors/ignore-comments';
+import { registerDetector, type DetectorOptions, type SessionDetector } from '../detectors/run-detectors';
+import type { Finding } from '../findings/finding';
+import type { Session } from '../session/session';
+import { detectHeapTrend } from './heap-trend';
+import { leakOptions } from './leak-options';
+import { detectSiteLeaks } from './site-leaks';
+
+export * from './trend-stats';
+export * from './site-history';
+export * from './leak-options';
+export { detectHeapTrend } from './heap-trend';
+export { detectSiteLeaks, heapSiteHistoryOf } from './site-leaks';
+
+const LEAK_KINDS: ReadonlySet<string> = new Set(['leak', 'heap-growth', 'heap-limit']);
+
+/** Tier 1 (heap-growth, heap-limit) and tier 2 (leak on a line) for one session. */
+export const detectLeaks: SessionDetector = (session: Session, options: DetectorOptions = {}): Finding[] => {
+  const o = leakOptions(options);
+  const findings = [...detectHeapTrend(session, o), ...detectSiteLeaks(session, o)];
+  if (options.ignoreComments === false) return findings;
+  const ignore = new IgnoreComments(LEAK_KINDS);
+  return findings.filter((f) => !f.location || !ignore.isIgnored(f));
+};
+
+/** Adds the leak detectors to runDetectors (idempotent). */
+export function registerLeakDetectors(): void {
+  registerDetector(detectLeaks);
+}
