@@ -4,7 +4,7 @@
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
-const { startServer } = require('../helpers/agent-harness');
+const { startServer, launch } = require('../helpers/agent-harness');
 const { startPostgres } = require('../helpers/postgres');
 const { runtimes } = require('../helpers/runtimes');
 const { runFixture, queriesAt } = require('../fixtures/capture/run');
@@ -122,5 +122,21 @@ describe('ORMs and query builders on pg', () => {
     // Sequelize also runs its own set-up queries on the first connection from that line
     const sequelize = expectAt(run, file, 'sequelize', queriesAt(run.queries, file, run.lines.get('sequelize')).length);
     assert.ok(sequelize.some((q) => /FROM "books" AS "Book" WHERE "Book"."id" = 2/.test(q.text)), JSON.stringify(sequelize.map((q) => q.text)));
+  });
+});
+
+describe('what the app observes of its drivers', () => {
+  it('is the same with and without the agent: results, callbacks, errors, events, rejections', async () => {
+    const file = path.join(fixtures, 'behaviour-app.cjs');
+    const env = { DATABASE_URL: pg.connectionString };
+    const withAgent = await runFixture(srv, process.execPath, file, { env });
+    const without = await launch(process.execPath, file, { env, agent: false }).exited;
+    assert.equal(without.code, 0, without.stderr);
+    assert.match(without.stdout, /unhandledRejection 42P01/);
+    assert.equal(withAgent.result.stdout, without.stdout);
+    // and the agent did see them: 7 SQLite and 9 PostgreSQL queries
+    assert.equal(withAgent.queries.filter((q) => q.db === 'sqlite').length, 7);
+    assert.equal(withAgent.queries.filter((q) => q.db === 'postgres').length, 9);
+    assert.equal(withAgent.queries.filter((q) => q.error).length, 6); // 2 SQLite, 4 PostgreSQL
   });
 });

@@ -26,7 +26,7 @@ export interface Pending {
  * cost a stack capture once in RESAMPLE queries.
  */
 const TRUST = 16;
-const RESAMPLE = 8;
+const RESAMPLE = 32;
 const MAX_SITES = 4096;
 
 interface SiteStat {
