@@ -46,6 +46,12 @@ const builds = [
     banner: { js: '#!/usr/bin/env node' },
   },
   {
+    // Heap snapshots are parsed off the main thread, in a worker of their own.
+    ...node,
+    entryPoints: ['src/core/heap/parse-worker.ts'],
+    outfile: 'dist/heap-worker.js',
+  },
+  {
     // The core as a library: what the tests and benches load, and what scripts can reuse.
     ...node,
     entryPoints: ['src/core/index.ts'],

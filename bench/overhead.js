@@ -5,11 +5,13 @@
 // Each run is a fresh app: warm-up, measured run, RSS read at its end, stop.
 //
 //   node bench/overhead.js [--pairs 6] [--duration 10] [--warmup 3] [--connections 10]
-//                          [--server child|inproc|both] [--quick] [--out FILE]
+//                          [--server child|inproc|both] [--host-nice N] [--quick] [--out FILE]
 // Env: BENCH_PAIRS, BENCH_DURATION, BENCH_WARMUP, BENCH_CONNECTIONS, BENCH_SERVER,
 //      PERF_LENS_AGENT (default dist/agent.js), PERF_LENS_CORE (default dist/core.js).
 // `--server child` runs the session server in its own process, as `perf-lens run` does beside
 // the app; `inproc` runs it inside this orchestrator process (also apart from the app).
+// `--host-nice 19` lowers the child server's priority: on a busy 2-core machine that shows how
+// much of the loss is the server's CPU rather than the agent's work inside the app.
 const { spawn } = require('node:child_process');
 const { EventEmitter } = require('node:events');
 const fs = require('node:fs');
@@ -35,6 +37,7 @@ function parseConfig(argv) {
     warmupS: num('warmup', 'BENCH_WARMUP', 3, 1),
     connections: num('connections', 'BENCH_CONNECTIONS', 10, 10),
     server: flag('server') ?? process.env.BENCH_SERVER ?? 'child',
+    hostNice: Number(flag('host-nice') ?? process.env.BENCH_HOST_NICE ?? 0),
     agent: path.resolve(flag('agent') ?? process.env.PERF_LENS_AGENT ?? path.join(root, 'dist', 'agent.js')),
     core: path.resolve(flag('core') ?? process.env.PERF_LENS_CORE ?? path.join(root, 'dist', 'core.js')),
     out: path.resolve(flag('out') ?? path.join(__dirname, 'results', 'overhead.json')),
@@ -47,10 +50,12 @@ function parseConfig(argv) {
 }
 
 /** The session server in its own process; same events as startSessionHost. */
-async function startHostProcess(corePath) {
-  const child = spawn(process.execPath, [path.join(__dirname, 'lib', 'session-host-process.js'), corePath], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+async function startHostProcess(corePath, nice) {
+  const args = [path.join(__dirname, 'lib', 'session-host-process.js'), corePath];
+  // `nice` execs node in place, so the pid stays the server's.
+  const child = nice
+    ? spawn('nice', ['-n', String(nice), process.execPath, ...args], { stdio: ['pipe', 'pipe', 'inherit'] })
+    : spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const events = new EventEmitter();
   const ready = new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`the session host exited (code ${code})`)));
@@ -187,7 +192,7 @@ async function main() {
   const variants = [{ name: 'without', host: null }];
   try {
     if (cfg.server === 'child' || cfg.server === 'both') {
-      const host = await startHostProcess(cfg.core);
+      const host = await startHostProcess(cfg.core, cfg.hostNice);
       hosts.push(host);
       variants.push({ name: cfg.server === 'both' ? 'with (server in own process)' : 'with agent', host });
     }

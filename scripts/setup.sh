@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-system-deps.sh
-npm ci --no-audit --no-fund
+PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund
 bash scripts/install-runtimes.sh

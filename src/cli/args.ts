@@ -41,6 +41,7 @@ export const FINDING_KINDS = [
 export const USAGE = `Usage:
   perf-lens run [options] -- <command> [args...]
   perf-lens analyze <recording.ndjson> [--json FILE] [--sarif FILE] [detector options]
+  perf-lens snapshot-diff <baseline> <target> <final> [--json FILE] [--top N]
 
 Options:
   --json FILE          write the JSON report
@@ -86,7 +87,7 @@ export function parseArgs(argv: string[], cwd: string): ParsedArgs {
   const sub = argv[0];
   if (sub === undefined || sub === 'help' || sub === '--help' || sub === '-h') return { kind: 'help' };
   if (sub === '--version' || sub === '-v' || sub === 'version') return { kind: 'version' };
-  if (sub !== 'run' && sub !== 'analyze') throw new UsageError(`Unknown command "${sub}"; use "run" or "analyze".`);
+  if (sub !== 'run' && sub !== 'analyze') throw new UsageError(`Unknown command "${sub}"; use "run", "analyze" or "snapshot-diff".`);
 
   const out: RunOptions = { command: [], root: cwd, failOn: [], detectors: {}, rounds: 1 };
   const positional: string[] = [];

@@ -2,10 +2,13 @@ import { TOOL_VERSION } from '../core';
 import { analyze } from './analyze';
 import { parseArgs, USAGE } from './args';
 import { run } from './run';
+import { snapshotDiff } from './snapshot-diff';
 import { StartError, UsageError } from './usage-error';
 
 async function main(): Promise<number> {
   const cwd = process.cwd();
+  const argv = process.argv.slice(2);
+  if (argv[0] === 'snapshot-diff') return snapshotDiff(argv.slice(1), cwd);
   const parsed = parseArgs(process.argv.slice(2), cwd);
   switch (parsed.kind) {
     case 'help':

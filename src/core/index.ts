@@ -16,3 +16,4 @@ export * from './analysis';
 export * from './detectors/query-detectors';
 export * from './detectors/builtin';
 export * from './queries';
+export * from './heap';

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { SourceLocation } from '../../protocol/messages';
+import { originalLocation } from './in-memory-maps';
 
 /**
  * Finds the application's frame that issued a query. Structured CallSites (a
@@ -79,7 +80,7 @@ function pick(sites: Sites): Capture | null {
     if (!name) continue;
     const file = appPath(name);
     if (file === null) continue;
-    const loc = { file, line: site.getLineNumber() ?? 0, column: site.getColumnNumber() ?? 0 };
+    const loc = originalLocation(name, file, site.getLineNumber() ?? 0, site.getColumnNumber() ?? 0);
     if (callsite === null) callsite = loc;
     else {
       (stack ??= []).push(loc);

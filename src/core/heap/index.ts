@@ -8,5 +8,5 @@ export { readSnapshotInThread } from './read-snapshot';
 export { constructorStats, type ConstructorStat } from './constructor-stats';
 export { computeDominators, type DominatorTree } from './dominators';
 export { shortestPaths, retainerPath, type RetainerStep, type ShortestPaths } from './retainers';
-export { diffSnapshots, type DiffOptions, type IdSet, type LeakGroup, type SourceLocation } from './diff';
+export { diffSnapshots, type DiffOptions, type IdSet, type LeakGroup, type SourceLocation as HeapSourceLocation } from './diff';
 export { formatLeakGroups, formatRetainerPath, formatBytes } from './format';
