@@ -17,7 +17,7 @@ const { EventEmitter } = require('node:events');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { onJsonLines, startApp, stopProcess, runAutocannon, rssBytes } = require('./lib/procs');
+const { onJsonLines, startApp, stopProcess, runAutocannon, rssBytes, cpuSeconds } = require('./lib/procs');
 const { describe, median } = require('./lib/stats');
 const { startSessionHost } = require('./lib/session-host');
 
@@ -113,11 +113,15 @@ async function measure(variant, cfg) {
     const loadPath = path.join(__dirname, 'lib', 'load.js');
     const base = { url: `http://127.0.0.1:${port}/items?page=3`, connections: cfg.connections };
     if (cfg.warmupS > 0) await runAutocannon(loadPath, { ...base, duration: cfg.warmupS });
+    const cpuBefore = cpuSeconds(child.pid);
     const result = await runAutocannon(loadPath, { ...base, duration: cfg.durationS });
+    const cpuAfter = cpuSeconds(child.pid);
     const rss = rssBytes(child.pid);
+    // The app's own CPU per request: unlike req/s, barely moved by other load on the machine.
+    const cpuPerReqUs = cpuBefore === null || cpuAfter === null || !result.totalRequests ? null : ((cpuAfter - cpuBefore) * 1e6) / result.totalRequests;
     await stopProcess(child);
     const bye = disconnected ? await Promise.race([disconnected, new Promise((r) => setTimeout(() => r(null), 3000))]) : null;
-    return { variant: variant.name, pid: child.pid, ...result, rssMB: rss === null ? null : rss / 2 ** 20, agentMessages: bye ? bye.messages : null, agentMessageTypes: bye ? bye.types : null };
+    return { variant: variant.name, pid: child.pid, ...result, cpuPerReqUs, rssMB: rss === null ? null : rss / 2 ** 20, agentMessages: bye ? bye.messages : null, agentMessageTypes: bye ? bye.types : null };
   } finally {
     await stopProcess(child);
   }
@@ -132,7 +136,8 @@ function summarize(runs, variants, pairs) {
     const mine = runs.filter((r) => r.variant === v.name);
     const rps = describe(mine.map((r) => r.reqPerSec));
     const rss = describe(mine.map((r) => r.rssMB).filter((x) => x !== null));
-    const s = { reqPerSec: rps, rssMB: rss, errors: mine.reduce((a, r) => a + r.errors + r.non2xx, 0) };
+    const cpu = describe(mine.map((r) => r.cpuPerReqUs).filter((x) => x !== null));
+    const s = { reqPerSec: rps, cpuPerReqUs: cpu, rssMB: rss, errors: mine.reduce((a, r) => a + r.errors + r.non2xx, 0) };
     if (v.name !== 'without') {
       // Paired ratios: each run against the baseline run of the same pair.
       const ratios = [];
@@ -146,6 +151,7 @@ function summarize(runs, variants, pairs) {
       s.pairedRatioMedian = median(ratios);
       s.pairedRatios = ratios;
       s.throughputLossPct = (1 - ratio) * 100;
+      s.cpuPerReqRatio = cpu.median / describe(base.map((r) => r.cpuPerReqUs).filter((x) => x !== null)).median;
       s.rssIncreaseMB = rss.median - describe(base.map((r) => r.rssMB).filter((x) => x !== null)).median;
       s.agentMessagesMedian = median(mine.map((r) => r.agentMessages).filter((x) => x !== null));
       s.meetsGoals = s.throughputLossPct <= GOALS.maxThroughputLossPct && s.rssIncreaseMB <= GOALS.maxRssIncreaseMB;
@@ -156,7 +162,7 @@ function summarize(runs, variants, pairs) {
 }
 
 function printTable(summary, cfg) {
-  const rows = [['variant', 'req/s median', 'min–max', 'spread', 'ratio', 'paired', 'loss', 'RSS MB', 'ΔRSS MB', 'msgs']];
+  const rows = [['variant', 'req/s median', 'min–max', 'spread', 'ratio', 'paired', 'loss', 'CPU µs/req', 'CPU ratio', 'RSS MB', 'ΔRSS MB', 'msgs']];
   for (const [name, s] of Object.entries(summary)) {
     rows.push([
       name,
@@ -166,6 +172,8 @@ function printTable(summary, cfg) {
       s.ratio === undefined ? '1' : fmt(s.ratio, 4),
       s.pairedRatioMedian === undefined ? '' : fmt(s.pairedRatioMedian, 4),
       s.throughputLossPct === undefined ? '' : `${fmt(s.throughputLossPct, 2)} %`,
+      fmt(s.cpuPerReqUs.median, 1),
+      s.cpuPerReqRatio === undefined ? '1' : fmt(s.cpuPerReqRatio, 3),
       fmt(s.rssMB.median, 1),
       s.rssIncreaseMB === undefined ? '' : `${s.rssIncreaseMB >= 0 ? '+' : ''}${fmt(s.rssIncreaseMB, 1)}`,
       s.agentMessagesMedian === undefined ? '' : fmt(s.agentMessagesMedian),
@@ -209,7 +217,7 @@ async function main() {
       for (const v of order) {
         const r = await measure(v, cfg);
         runs.push({ pair, ...r });
-        console.log(`pair ${pair + 1}/${cfg.pairs}  ${v.name.padEnd(30)} ${fmt(r.reqPerSec)} req/s  p99 ${fmt(r.latencyP99Ms, 1)} ms  RSS ${fmt(r.rssMB, 1)} MB${r.agentMessages === null ? '' : `  ${r.agentMessages} agent messages`}`);
+        console.log(`pair ${pair + 1}/${cfg.pairs}  ${v.name.padEnd(30)} ${fmt(r.reqPerSec)} req/s  p99 ${fmt(r.latencyP99Ms, 1)} ms  CPU ${fmt(r.cpuPerReqUs, 1)} µs/req  RSS ${fmt(r.rssMB, 1)} MB${r.agentMessages === null ? '' : `  ${r.agentMessages} agent messages`}`);
       }
     }
     const summary = summarize(runs, variants, cfg.pairs);

@@ -7,7 +7,8 @@ const path = require('node:path');
 
 const root = path.join(__dirname, '..');
 const cli = path.join(root, 'dist', 'cli.js');
-const report = path.join(root, 'demo-report.json');
+// PERF_LENS_DEMO_REPORT moves the report (the tests write theirs to a temp dir).
+const report = path.resolve(process.env.PERF_LENS_DEMO_REPORT || path.join(root, 'demo-report.json'));
 
 if (!fs.existsSync(cli)) {
   console.error('dist/cli.js is missing: build first with `npm run build`.');
@@ -28,5 +29,8 @@ if (res.error) {
   console.error(`Could not run the Perf Lens CLI: ${res.error.message}`);
   process.exit(3);
 }
-if (fs.existsSync(report)) console.log(`\nReport written to ${path.relative(process.cwd(), report) || report}`);
+if (fs.existsSync(report)) {
+  const rel = path.relative(process.cwd(), report);
+  console.log(`\nReport written to ${rel.startsWith('..') ? report : rel}`);
+}
 process.exit(res.status ?? 1);

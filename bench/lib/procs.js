@@ -75,4 +75,18 @@ function rssBytes(pid) {
   }
 }
 
-module.exports = { onJsonLines, waitForLine, startApp, stopProcess, runAutocannon, rssBytes };
+let clockTicks;
+/** CPU time (user + system) a process has used so far, in seconds (Linux /proc), or null. */
+function cpuSeconds(pid) {
+  try {
+    clockTicks ??= Number(require('node:child_process').execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the ")" that closes the command name; utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / clockTicks;
+  } catch {
+    return null;
+  }
+}
+
+module.exports = { onJsonLines, waitForLine, startApp, stopProcess, runAutocannon, rssBytes, cpuSeconds };

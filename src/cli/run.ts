@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { RecordingWriter, SessionServer, SessionStore, type AgentMessage, type ListenMessage } from '../core';
+import { RecordingWriter, SessionServer, SessionStore, SourceMapper, type AgentMessage, type ListenMessage } from '../core';
 import type { RunOptions } from './args';
 import { AppProcess } from './app-process';
 import { LiveStatus } from './live-status';
@@ -18,7 +18,9 @@ const log = (msg: string) => process.stderr.write(`perf-lens: ${msg}\n`);
 /** `perf-lens run`: start the command under the agent, collect, stop, report. */
 export async function run(opts: RunOptions, cwd: string): Promise<number> {
   const server = new SessionServer();
-  const store = new SessionStore();
+  // Call sites arrive as the generated JS the app ran; findings point at the source the developer edits.
+  const mapper = new SourceMapper();
+  const store = new SessionStore({ mapLocation: (loc) => mapper.map(loc) });
   const recording = opts.record ? new RecordingWriter(path.resolve(cwd, opts.record)) : null;
   const record = (msg: AgentMessage) => recording?.write(msg);
 

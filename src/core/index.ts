@@ -17,3 +17,4 @@ export * from './detectors/query-detectors';
 export * from './detectors/builtin';
 export * from './queries';
 export * from './heap';
+export * from './sourcemaps';

@@ -5,6 +5,8 @@ export interface AgentTarget {
   /** ws://127.0.0.1:PORT/ */
   url: string;
   token: string;
+  /** PERF_LENS_OPTIONS (JSON): the agent's sampling settings */
+  options?: string;
 }
 
 /**
@@ -14,7 +16,9 @@ export interface AgentTarget {
 export function agentEnvironment(target: AgentTarget, inheritedNodeOptions?: string): Record<string, string> {
   const require = `--require ${quoteForNodeOptions(target.agentPath)}`;
   const nodeOptions = inheritedNodeOptions?.trim() ? `${require} ${inheritedNodeOptions.trim()}` : require;
-  return { NODE_OPTIONS: nodeOptions, PERF_LENS_URL: target.url, PERF_LENS_TOKEN: target.token };
+  const env: Record<string, string> = { NODE_OPTIONS: nodeOptions, PERF_LENS_URL: target.url, PERF_LENS_TOKEN: target.token };
+  if (target.options) env.PERF_LENS_OPTIONS = target.options;
+  return env;
 }
 
 /** Node splits NODE_OPTIONS on spaces but honours double quotes with backslash escapes. */

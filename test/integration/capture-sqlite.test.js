@@ -7,7 +7,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
-const { startServer } = require('../helpers/agent-harness');
+const { startServer, launch, byType, agentPath } = require('../helpers/agent-harness');
 const { runFixture, queriesAt } = require('../fixtures/capture/run');
 const { markers } = require('../fixtures/capture/markers');
 
@@ -100,5 +100,44 @@ describe('a tsc-compiled TypeScript app', () => {
         assert.equal(mapped.column, tsColumn, `${name} maps to the call's column`);
       }
     }
+  });
+});
+
+describe('TypeScript compiled in memory by a loader (as tsx does it)', () => {
+  it('reports the .ts lines through the source maps Node keeps', async () => {
+    const file = path.join(fixtures, 'ts-esm-app.ts');
+    const run = await runFixture(srv, node, file, {
+      nodeArgs: ['--enable-source-maps', '--import', path.join(fixtures, 'ts-hooks', 'register.mjs')],
+    });
+    assert.match(run.result.stdout, /Dune,Emma/);
+    for (const [name, count] of [['ts-esm-insert', 2], ['ts-esm-select', 2]]) {
+      const at = queriesAt(run.queries, file, run.lines.get(name));
+      assert.equal(at.length, count, `${name}: ${JSON.stringify(run.queries.map((q) => q.callsite))}`);
+    }
+    // nothing left for the core to map: the location is already the .ts file's
+    const [one] = queriesAt(run.queries, file, run.lines.get('ts-esm-insert'));
+    assert.deepEqual(new SourceMapper().map(one.callsite), one.callsite);
+  });
+});
+
+describe('an agent that arrives after the driver (attach)', () => {
+  it('patches the driver already loaded and captures the queries that follow', async () => {
+    const file = path.join(fixtures, 'late-agent-app.cjs');
+    const env = { AGENT_PATH: agentPath, LATE_URL: srv.url, LATE_TOKEN: srv.token };
+    const app = launch(node, file, { env, agent: false });
+    const pid = app.child.pid;
+    const result = await app.exited;
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /{"started":true,"count":2}/);
+    await srv.waitFor((ms) => ms.some((m) => m.type === 'bye' && m.pid === pid), 15000, 'bye');
+    const queries = byType(srv.messages, 'query', pid);
+    const lines = markers(file);
+    assert.deepEqual(
+      queries.map((q) => [q.text, q.callsite.line, q.params]),
+      [
+        ['INSERT INTO notes (body) VALUES (?)', lines.get('late-run'), ['after the agent']],
+        ['SELECT count(*) AS n FROM notes', lines.get('late-get'), undefined],
+      ],
+    );
   });
 });

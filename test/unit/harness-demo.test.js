@@ -76,3 +76,52 @@ test('load.js fails with one plain line when the app is not there', async () => 
   assert.equal(res.code, 1);
   assert.match(res.stderr, /^load: could not reach http:\/\/127\.0\.0\.1:9: /);
 });
+
+// `npm run demo` as a user runs it (after the build): the CLI profiles the app under three
+// rounds of load and names the planted problems on their lines.
+const fs = require('node:fs');
+const os = require('node:os');
+
+let demoRun;
+function runDemoOnce() {
+  demoRun ??= (async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'perf-lens-demo-'));
+    const reportPath = path.join(dir, 'demo-report.json');
+    const res = await run(process.execPath, [path.join(root, 'scripts', 'demo.js')], { PERF_LENS_DEMO_REPORT: reportPath });
+    const report = fs.existsSync(reportPath) ? JSON.parse(fs.readFileSync(reportPath, 'utf8')) : null;
+    fs.rmSync(dir, { recursive: true, force: true });
+    return { ...res, report, reportPath };
+  })();
+  return demoRun;
+}
+
+const appJs = path.join(root, 'demo', 'app.js');
+const lineOf = (marker) => fs.readFileSync(appJs, 'utf8').split('\n').findIndex((l) => l.includes(marker)) + 1;
+
+test('npm run demo reports the N+1 on its line in demo/app.js', async () => {
+  const { code, stdout, stderr, report, reportPath } = await runDemoOnce();
+  assert.equal(code, 0, stderr);
+  assert.match(stdout, /^load: 220 requests/m);
+  assert.ok(stdout.includes(`Report written to ${reportPath}`), stdout);
+  const n1Line = lineOf('// N+1: one query per post');
+  assert.match(stdout, new RegExp(`demo/app\\.js:${n1Line}:\\d+: \\w+ n-plus-one`));
+
+  const n1 = report.findings.filter((f) => f.kind === 'n-plus-one');
+  assert.equal(n1.length, 1, JSON.stringify(n1.map((f) => f.location)));
+  assert.equal(n1[0].location.file, appJs);
+  assert.equal(n1[0].location.line, n1Line);
+  assert.equal(n1[0].data.scope, 'GET /posts-with-authors');
+  assert.equal(report.processes.length, 1);
+  assert.equal(report.processes[0].metrics.http.requests, 660);
+});
+
+test('npm run demo reports the leak on its line in demo/app.js', async () => {
+  const { code, stderr, report } = await runDemoOnce();
+  assert.equal(code, 0, stderr);
+  const leaks = report.findings.filter((f) => f.kind === 'leak');
+  const leakLine = lineOf('// leak: grows forever');
+  assert.ok(
+    leaks.some((f) => f.location && f.location.file === appJs && f.location.line === leakLine),
+    `no leak finding at demo/app.js:${leakLine}; findings: ${JSON.stringify(report.findings.map((f) => [f.kind, f.location]))}`,
+  );
+});

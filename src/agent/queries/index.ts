@@ -2,7 +2,7 @@ import type { AgentContext } from '../context';
 import { BuilderSites } from './drivers/drizzle';
 import { Mysql2Capture } from './drivers/mysql2';
 import { patchPgClient, patchPgPool } from './drivers/pg';
-import { patchSqliteDatabase } from './drivers/sqlite';
+import { patchSqliteAddon, patchSqliteDatabase } from './drivers/sqlite';
 import { Handoffs } from './handoff';
 import { ModuleWatcher, mysql2HasTracing } from './module-hook';
 import { QueryRecorder } from './recorder';
@@ -35,6 +35,7 @@ export function installQueryProbes(ctx: AgentContext): void {
     { file: file('mysql2/lib/base/pool\\.js'), patch: (exports) => mysql2.patchPool(exports) },
     { file: file('mysql2/lib/pool\\.js'), patch: (exports) => mysql2.patchPool(exports) },
     { file: file('better-sqlite3/lib/database\\.js'), patch: (exports) => patchSqliteDatabase(exports, recorder) },
+    { file: file('better-sqlite3/build/[A-Za-z]+/better_sqlite3\\.node'), patch: (exports) => patchSqliteAddon(exports, recorder) },
     // drizzle-orm's CommonJS build (its ESM build does not pass through Module._load)
     { file: file('drizzle-orm/[a-z]+-core/db\\.cjs'), patch: (exports) => builders.patchExports(exports) },
     { file: file('drizzle-orm/[a-z]+-core/query-builders/query\\.cjs'), patch: (exports) => builders.patchExports(exports) },

@@ -3,16 +3,24 @@ import { launchCurrentFile } from './launch-current-file';
 import { openProfilingTerminal } from './open-terminal';
 import { stopProfiling } from './stop';
 import { showStatus } from './show-status';
+import { exportReport } from './export-report';
+import { clearFindings } from './clear-findings';
+import { copyQuery, revealFinding } from './finding-actions';
 
 /**
  * Every command the extension registers, by the id package.json contributes. One table, so the
  * manifest test can check that no contributed command lacks a handler (and the reverse).
+ * `revealFinding` and `copyQuery` take a finding key: quick fixes call them, the palette hides them.
  */
 export const COMMANDS: Readonly<Record<string, CommandHandler>> = {
   'perfLens.launchCurrentFile': launchCurrentFile,
   'perfLens.openTerminal': openProfilingTerminal,
   'perfLens.stop': stopProfiling,
   'perfLens.showStatus': showStatus,
+  'perfLens.exportReport': exportReport,
+  'perfLens.clearFindings': clearFindings,
+  'perfLens.revealFinding': revealFinding,
+  'perfLens.copyQuery': copyQuery,
 };
 
-export type { CommandContext, CommandHandler } from './context';
+export type { CommandContext, CommandHandler, FindingsUi } from './context';

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { statusText } from '../status-bar';
+import { plural } from '../findings/format';
 import type { CommandContext } from './context';
 
 /** Perf Lens: Show Status — the connected processes, from the status bar item or the palette. */
@@ -17,5 +17,5 @@ export async function showStatus(ctx: CommandContext): Promise<void> {
   await vscode.commands.executeCommand('perfLens.processes.focus');
   const { processes } = ctx.session.registry;
   const list = processes.map((p) => `${p.label} (pid ${p.pid})`).join(', ');
-  void vscode.window.showInformationMessage(`${statusText(processes.length)}${list ? `: ${list}` : ''}`);
+  void vscode.window.showInformationMessage(`Perf Lens: ${plural(processes.length, 'process', 'processes')}${list ? `: ${list}` : ''} · ${plural(ctx.session.findings.length, 'finding')}`);
 }

@@ -3,7 +3,9 @@ import { wrapMethod } from '../wrap';
 
 /**
  * better-sqlite3: synchronous, so a query's time is the call's. Statements come from the
- * native addon; their prototype is reached through the first `prepare` and patched once.
+ * native addon, whose exports hold the Statement class (patched when the addon loads, or when
+ * found loaded already); a statement from an addon loaded some other way (`nativeBinding`)
+ * has its prototype patched at the first `prepare`.
  * `iterate` is recorded when the iterator is created (the rows are read as the app iterates).
  */
 
@@ -31,16 +33,29 @@ function timed(recorder: QueryRecorder, original: Fn, sqlOf: (self: unknown, arg
 
 const statementSql = (self: unknown) => (self as { source?: unknown } | null)?.source;
 
+function patchStatementPrototype(proto: object | null, recorder: QueryRecorder): boolean {
+  let any = false;
+  for (const name of ['run', 'get', 'all', 'iterate']) {
+    any = wrapMethod(proto, name, (original) => timed(recorder, original, statementSql, true)) || any;
+  }
+  return any;
+}
+
+/** The native addon's exports: `{ Database, Statement, … }`. */
+export function patchSqliteAddon(addon: unknown, recorder: QueryRecorder): boolean {
+  const Statement = (addon as { Statement?: unknown } | null)?.Statement;
+  return typeof Statement === 'function' && patchStatementPrototype(Statement.prototype as object, recorder);
+}
+
 export function patchSqliteDatabase(Database: unknown, recorder: QueryRecorder): boolean {
   if (typeof Database !== 'function') return false;
-  let statementsPatched = false;
+  const seen = new WeakSet<object>();
   const patchStatement = (statement: unknown) => {
-    if (statementsPatched || statement === null || typeof statement !== 'object') return;
-    statementsPatched = true;
+    if (statement === null || typeof statement !== 'object') return;
     const proto = Object.getPrototypeOf(statement) as object;
-    for (const name of ['run', 'get', 'all', 'iterate']) {
-      wrapMethod(proto, name, (original) => timed(recorder, original, statementSql, true));
-    }
+    if (seen.has(proto)) return;
+    seen.add(proto);
+    patchStatementPrototype(proto, recorder);
   };
   const prepared = wrapMethod(Database.prototype, 'prepare', (original) =>
     function prepare(this: unknown) {

@@ -1,0 +1,3 @@
+export * from './live-analyzer';
+export * from './findings-diff';
+export * from './markdown-report';

@@ -1,0 +1,49 @@
+/**
+ * `perfLens.*` settings → what the core and the agent take. Pure: `get` reads one setting
+ * (vscode's WorkspaceConfiguration.get in the extension, a plain object in tests).
+ */
+
+export type SettingReader = (key: string) => unknown;
+
+/**
+ * Detector thresholds: every `perfLens.detectors.<option>` whose value is a finite number or a
+ * boolean, passed as is (the core knows each option's name; package.json declares them with
+ * the core's defaults, and a test keeps the two in step).
+ */
+export function detectorOptionsFrom(detectors: unknown): Record<string, number | boolean> {
+  const out: Record<string, number | boolean> = {};
+  if (!detectors || typeof detectors !== 'object') return out;
+  for (const [k, v] of Object.entries(detectors as Record<string, unknown>)) {
+    if (typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v) && v >= 0)) out[k] = v;
+  }
+  return out;
+}
+
+/** PERF_LENS_OPTIONS for processes started from now on: the agent's sampling settings. */
+export function agentOptionsFrom(get: SettingReader): string {
+  const num = (key: string): number | undefined => {
+    const v = get(key);
+    return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined;
+  };
+  const options: Record<string, unknown> = {};
+  const sample = num('agent.sampleIntervalMs');
+  if (sample !== undefined) options.sampleIntervalMs = sample;
+  const heapSampling: Record<string, number> = {};
+  const intervalBytes = num('agent.heapSamplingIntervalBytes');
+  const periodMs = num('agent.heapSamplingPeriodMs');
+  if (intervalBytes !== undefined) heapSampling.intervalBytes = intervalBytes;
+  if (periodMs !== undefined) heapSampling.periodMs = periodMs;
+  if (Object.keys(heapSampling).length) options.heapSampling = heapSampling;
+  return JSON.stringify(options);
+}
+
+/** The live re-analysis interval, kept between 250 ms and 30 s. */
+export function analysisIntervalFrom(get: SettingReader): number {
+  const v = get('liveAnalysisIntervalMs');
+  return typeof v === 'number' && Number.isFinite(v) ? Math.min(30_000, Math.max(250, v)) : 1000;
+}
+
+export function booleanSetting(get: SettingReader, key: string, fallback: boolean): boolean {
+  const v = get(key);
+  return typeof v === 'boolean' ? v : fallback;
+}

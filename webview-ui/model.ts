@@ -1,0 +1,74 @@
+import type { HostToWebview, ProcessInfo, QueryRow, SeriesName, SeriesPoints, FindingRow } from '../src/core/live/chart-feed-types';
+
+const NAMES: SeriesName[] = ['memory', 'gcMarks', 'gcPauses', 'eventLoop', 'http'];
+
+interface ProcessData {
+  series: SeriesPoints;
+  queries: QueryRow[];
+  lastT: number;
+}
+
+/**
+ * What the page knows, per process, kept to the time window: switching the process selector
+ * redraws from here without asking the host.
+ */
+export class PanelModel {
+  windowMs = 5 * 60_000;
+  processes: ProcessInfo[] = [];
+  findings: FindingRow[] = [];
+  private readonly data = new Map<number, ProcessData>();
+
+  /** Applies a host message; returns the pids whose series got new points. */
+  apply(msg: HostToWebview): Set<number> {
+    const touched = new Set<number>();
+    if (msg.type === 'findings') {
+      this.findings = msg.findings;
+      return touched;
+    }
+    if (msg.type === 'reset') {
+      this.windowMs = msg.windowMs;
+      this.data.clear();
+      this.findings = msg.findings;
+    }
+    if (msg.processes) this.processes = msg.processes;
+    for (const s of msg.series) {
+      const d = this.of(s.pid);
+      for (const name of NAMES) {
+        const points = s[name] as number[][];
+        if (!points.length) continue;
+        (d.series[name] as number[][]).push(...points);
+        d.lastT = Math.max(d.lastT, points[points.length - 1][0]);
+      }
+      this.trim(d);
+      touched.add(s.pid);
+    }
+    for (const [pid, rows] of Object.entries(msg.queries ?? {})) this.of(Number(pid)).queries = rows;
+    return touched;
+  }
+
+  get(pid: number): ProcessData | undefined {
+    return this.data.get(pid);
+  }
+
+  /** The newest process, preferring one that still runs. */
+  newest(): ProcessInfo | undefined {
+    const byStart = [...this.processes].sort((a, b) => b.startedAt - a.startedAt);
+    return byStart.find((p) => !p.ended) ?? byStart[0];
+  }
+
+  private of(pid: number): ProcessData {
+    let d = this.data.get(pid);
+    if (!d) this.data.set(pid, (d = { series: { memory: [], gcMarks: [], gcPauses: [], eventLoop: [], http: [] }, queries: [], lastT: 0 }));
+    return d;
+  }
+
+  private trim(d: ProcessData): void {
+    const min = d.lastT - this.windowMs;
+    for (const name of NAMES) {
+      const arr = d.series[name] as number[][];
+      let cut = 0;
+      while (cut < arr.length && arr[cut][0] < min) cut++;
+      if (cut) arr.splice(0, cut);
+    }
+  }
+}
