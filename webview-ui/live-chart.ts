@@ -144,11 +144,14 @@ export class LiveChart {
     });
   }
 
-  /** Shows [max - windowMs, max] and lets go of the points left of it. */
-  setWindow(max: number, windowMs: number): void {
+  /**
+   * Lets go of the points before `max - windowMs` and shows up to `max`, from `start` (the
+   * process's first point) while it is younger than the window, so a new process fills the width.
+   */
+  setWindow(max: number, windowMs: number, start = -Infinity): void {
     const min = max - windowMs;
     const x = this.chart.options.scales!.x!;
-    x.min = min;
+    x.min = Math.min(Math.max(min, start), max - 10_000);
     x.max = max;
     for (const ds of this.chart.data.datasets) {
       const data = ds.data as { x: number; y: number }[];

@@ -105,7 +105,7 @@ function redraw(): void {
   const d = pid === undefined ? undefined : model.get(pid);
   for (const { chart } of charts) {
     chart.reset(d?.series ?? { memory: [], gcMarks: [], gcPauses: [], eventLoop: [], http: [] });
-    chart.setWindow(d?.lastT || Date.now(), model.windowMs);
+    chart.setWindow(d?.lastT || Date.now(), model.windowMs, pid === undefined ? undefined : model.start(pid));
   }
   queryTable.render(d?.queries ?? []);
   renderFindings();
@@ -137,7 +137,7 @@ window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
     const s = msg.series.find((x) => x.pid === pid)!;
     for (const { chart } of charts) {
       chart.append(s);
-      chart.setWindow(d.lastT, model.windowMs);
+      chart.setWindow(d.lastT, model.windowMs, model.start(pid));
     }
     renderSummary(pid);
   }

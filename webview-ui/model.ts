@@ -18,6 +18,14 @@ export class PanelModel {
   findings: FindingRow[] = [];
   private readonly data = new Map<number, ProcessData>();
 
+  /** The earliest time still kept for a process (the left edge of a young process's charts). */
+  start(pid: number): number {
+    const d = this.data.get(pid);
+    let first = Infinity;
+    for (const name of NAMES) first = Math.min(first, (d?.series[name][0] as number[] | undefined)?.[0] ?? Infinity);
+    return first;
+  }
+
   /** Applies a host message; returns the pids whose series got new points. */
   apply(msg: HostToWebview): Set<number> {
     const touched = new Set<number>();

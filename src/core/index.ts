@@ -18,3 +18,4 @@ export * from './detectors/builtin';
 export * from './queries';
 export * from './heap';
 export * from './sourcemaps';
+export * from './attach';

@@ -104,6 +104,26 @@ describe('attach edge cases on the default port', () => {
     }
   });
 
+  it('when the agent cannot be loaded it says why, and the inspector it opened is closed again', async () => {
+    await waitForDefaultPortFree();
+    const app = await startPlainApp(node, ESM_APP);
+    try {
+      const missing = path.join(__dirname, 'no-such-agent.js');
+      await assert.rejects(
+        attachApi().attachAgent({ pid: app.pid, agentPath: missing, url: srv.url, token: srv.token }),
+        (err) => {
+          assert.equal(err.code, 'inject-failed');
+          assert.match(err.message, new RegExp(`^Loading the agent into process ${app.pid} failed: .*Cannot find module`));
+          return true;
+        },
+      );
+      assert.equal(await listening(9229), false);
+      assert.equal(await get(app.port, '/alive'), 200);
+    } finally {
+      await app.stop();
+    }
+  });
+
   it('when another process holds 127.0.0.1:9229 it says which one and does not signal the app', async () => {
     await waitForDefaultPortFree();
     const blocker = net.createServer();

@@ -126,7 +126,7 @@ test('a positional argument named like an Object.prototype key is a plain argume
 
 test('usage errors: each is one sentence that says what to change', () => {
   const cases = [
-    [['start'], 'Unknown command "start"; use "run" or "analyze".'],
+    [['start'], 'Unknown command "start"; use "run", "analyze" or "snapshot-diff".'],
     [['run', '--verbose', '--', 'node', 'a'], 'Unknown option "--verbose"; see "perf-lens --help".'],
     [['run', '--verbose=1', '--', 'node', 'a'], 'Unknown option "--verbose"; see "perf-lens --help".'],
     [['run', '-x', '--', 'node', 'a'], 'Unknown option "-x"; see "perf-lens --help".'],
@@ -174,7 +174,7 @@ function cli(args) {
 
 test('the CLI exits 2 with "perf-lens: <one sentence>" on stderr for bad usage, and runs nothing', () => {
   const cases = [
-    [['frobnicate'], 'perf-lens: Unknown command "frobnicate"; use "run" or "analyze".'],
+    [['frobnicate'], 'perf-lens: Unknown command "frobnicate"; use "run", "analyze" or "snapshot-diff".'],
     [['run', '--bogus', '--', 'node', '-e', 'process.exit(9)'], 'perf-lens: Unknown option "--bogus"; see "perf-lens --help".'],
     [['run', '--fail-on', 'nope', '--', 'node', '-e', '0'], `perf-lens: Unknown finding kind "nope" in --fail-on; known kinds: ${FINDING_KINDS.join(', ')}.`],
     [['run', '--rounds', '2', '--', 'node', '-e', '0'], 'perf-lens: The option --rounds needs --load.'],

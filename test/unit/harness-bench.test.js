@@ -39,10 +39,12 @@ test('the overhead bench measures the app with and without the agent and writes 
     assert.ok(r.totalRequests > 0, 'autocannon sent requests');
     assert.equal(r.errors + r.non2xx, 0);
     assert.ok(r.rssMB > 10, 'the app RSS was read');
+    assert.ok(r.cpuPerReqUs > 0, 'the app CPU time was read');
   }
   assert.equal(without.agentMessages, null);
   assert.equal(withAgent.agentMessageTypes.hello, 1);
   assert.ok(withAgent.agentMessageTypes.http > 0, 'the agent reported the requests');
   assert.ok(Number.isFinite(result.summary['with agent'].ratio));
   assert.ok(Number.isFinite(result.summary['with agent'].rssIncreaseMB));
+  assert.ok(Number.isFinite(result.summary['with agent'].cpuLossPct));
 });

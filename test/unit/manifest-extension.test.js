@@ -9,104 +9,16 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const Module = require('node:module');
 const { spawn } = require('node:child_process');
 
 const ROOT = path.join(__dirname, '..', '..');
 const DIST = path.resolve(process.env.PERF_LENS_DIST || path.join(ROOT, 'dist'));
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 
-/** Just enough of the `vscode` API for activation and the commands, recording what is done. */
-function fakeVscode() {
-  const rec = { commands: new Map(), trees: new Map(), statusItems: [], terminals: [], errors: [], infos: [], context: new Map() };
-  class EventEmitter {
-    constructor() {
-      this.listeners = new Set();
-      this.event = (l) => (this.listeners.add(l), { dispose: () => this.listeners.delete(l) });
-    }
-    fire(v) {
-      for (const l of this.listeners) l(v);
-    }
-    dispose() {
-      this.listeners.clear();
-    }
-  }
-  const disposable = { dispose() {} };
-  const vscode = {
-    EventEmitter,
-    StatusBarAlignment: { Left: 1, Right: 2 },
-    TreeItemCollapsibleState: { None: 0, Collapsed: 1, Expanded: 2 },
-    ThemeIcon: class { constructor(id) { this.id = id; } },
-    MarkdownString: class { constructor(value) { this.value = value; } },
-    TreeItem: class { constructor(label, state) { this.label = label; this.collapsibleState = state; } },
-    commands: {
-      registerCommand(id, fn) {
-        assert.ok(!rec.commands.has(id), `${id} registered once`);
-        rec.commands.set(id, fn);
-        return { dispose: () => rec.commands.delete(id) };
-      },
-      async executeCommand(id, ...args) {
-        if (id === 'setContext') return void rec.context.set(args[0], args[1]);
-        return rec.commands.get(id)?.(...args);
-      },
-    },
-    window: {
-      activeTextEditor: undefined,
-      createStatusBarItem(id) {
-        const item = { id, text: '', visible: false, show() { this.visible = true; }, hide() { this.visible = false; }, dispose() { this.visible = false; } };
-        rec.statusItems.push(item);
-        return item;
-      },
-      registerTreeDataProvider(id, provider) {
-        rec.trees.set(id, provider);
-        return disposable;
-      },
-      createTerminal(options) {
-        const t = { options, sent: [], disposed: false, show() {}, sendText(s) { this.sent.push(s); }, dispose() { this.disposed = true; } };
-        rec.terminals.push(t);
-        return t;
-      },
-      onDidCloseTerminal: () => disposable,
-      showErrorMessage: async (m) => void rec.errors.push(m),
-      showInformationMessage: async (m) => void rec.infos.push(m),
-      setStatusBarMessage: () => disposable,
-    },
-    workspace: { workspaceFolders: undefined, getWorkspaceFolder: () => undefined },
-  };
-  return { vscode, rec };
-}
-
-/** Loads a fresh copy of dist/extension.js with `vscode` resolved to the fake. */
-function loadExtension(vscode) {
-  const file = path.join(DIST, 'extension.js');
-  const originalLoad = Module._load;
-  Module._load = function (request, ...rest) {
-    return request === 'vscode' ? vscode : originalLoad.call(this, request, ...rest);
-  };
-  try {
-    delete require.cache[file];
-    return require(file);
-  } finally {
-    Module._load = originalLoad;
-  }
-}
+const { activateExtension, until } = require('./extension-vscode-fake');
 
 function activate() {
-  const { vscode, rec } = fakeVscode();
-  const context = { subscriptions: [], extensionPath: path.dirname(DIST) };
-  const started = process.hrtime.bigint();
-  const ext = loadExtension(vscode);
-  ext.activate(context);
-  const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  return { ext, rec, context, ms, vscode };
-}
-
-async function until(predicate, what, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  return activateExtension(DIST);
 }
 
 test('every contributed command and view has a handler, and activation shows nothing yet', async (t) => {
@@ -123,6 +35,11 @@ test('every contributed command and view has a handler, and activation shows not
   assert.equal(rec.statusItems.length, 1);
   assert.equal(rec.statusItems[0].visible, false, 'no status bar item before profiling starts');
   assert.deepEqual(rec.trees.get('perfLens.processes').getChildren(), []);
+  assert.deepEqual(rec.trees.get('perfLens.findings').getChildren(), []);
+  assert.deepEqual(rec.collections.map((c) => c.name), ['perf-lens'], 'one diagnostic collection, empty');
+  assert.equal(rec.collections[0].entries.size, 0);
+  assert.equal(rec.hovers.length, 1, 'a hover provider');
+  assert.deepEqual(rec.codeActions[0].metadata.providedCodeActionKinds, ['quickfix']);
 });
 
 test('Launch Current File refuses no file or a file Node cannot run, with a message that says why', async (t) => {
@@ -157,15 +74,16 @@ test('a process started with the profiling terminal environment is counted, list
   assert.match(env.PERF_LENS_URL, /^ws:\/\/127\.0\.0\.1:\d+\/$/);
   assert.ok(env.PERF_LENS_TOKEN.length >= 16);
   assert.equal(status.visible, true);
-  assert.match(status.text, /Perf Lens: 0 processes$/);
+  assert.equal(status.text, '$(pulse) 0 · 0 findings');
   assert.equal(rec.context.get('perfLens.running'), true);
 
   // What `node app.js` typed into that terminal does: a real process with that environment.
   child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { env: { ...process.env, ...env }, stdio: 'ignore' });
-  await until(() => /Perf Lens: 1 process$/.test(status.text), 'the status bar to count the process');
+  // The agent's first memory sample arrives after about a second: then the heap shows too.
+  await until(() => /^\$\(pulse\) 1 · \d+(\.\d)? MB · 0 findings$/.test(status.text), `the status bar to count the process and its heap (${status.text})`);
   const view = rec.trees.get('perfLens.processes');
   const [row] = view.getChildren();
-  assert.equal(view.getTreeItem(row).description, `pid ${child.pid}`);
+  assert.match(view.getTreeItem(row).description, new RegExp(`^pid ${child.pid} · \\d+(\\.\\d)? MB · \\d+ s$`));
 
   await rec.commands.get('perfLens.stop')();
   assert.equal(status.visible, false);

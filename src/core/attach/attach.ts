@@ -68,18 +68,21 @@ export async function attachAgent(opts: AttachOptions): Promise<AttachResult> {
     openInspector(entry, flags);
     found = await waitForInspector(pid, flags, deadline);
   }
+  const inspector = found;
 
-  const cdp = await CdpClient.connect(found.target.webSocketDebuggerUrl, Math.max(1000, deadline - Date.now())).catch((err: Error) => {
-    throw new AttachError('timeout', `Could not connect to the inspector of process ${pid} on ${found!.host}:${found!.port}: ${err.message}.`);
+  const cdp = await CdpClient.connect(inspector.target.webSocketDebuggerUrl, Math.max(1000, deadline - Date.now())).catch((err: Error) => {
+    throw new AttachError('timeout', `Could not connect to the inspector of process ${pid} on ${inspector.host}:${inspector.port}: ${err.message}.`);
   });
-  let inspectorClosed = false;
+  // An inspector we opened is closed again whatever happens, so the app is left as we found it.
+  let closeOurs = !inspectorWasOpen;
   try {
     const outcome = await injectAgent(cdp, { ...opts, expectedPid: pid }, deadline).catch((err: Error) => {
       throw new AttachError('inject-failed', `Loading the agent into process ${pid} failed: ${err.message}.`);
     });
     switch (outcome.state) {
       case 'wrong-pid':
-        throw new AttachError('wrong-process', `The inspector on ${found.host}:${found.port} belongs to process ${outcome.pid}, not ${pid}; nothing was loaded.`);
+        closeOurs = false; // not ours to touch
+        throw new AttachError('wrong-process', `The inspector on ${inspector.host}:${inspector.port} belongs to process ${outcome.pid}, not ${pid}; nothing was loaded.`);
       case 'not-ready':
         throw new AttachError('timeout', `Process ${pid} did not finish starting within ${opts.timeoutMs ?? 10_000} ms, so the agent could not be loaded.`);
       case 'no-require':
@@ -87,25 +90,29 @@ export async function attachAgent(opts: AttachOptions): Promise<AttachResult> {
       case 'refused':
         throw new AttachError('inject-failed', `The agent loaded into process ${pid} but did not start (see the app's output).`);
     }
-    if (!inspectorWasOpen) {
-      // Leave the app as we found it: the inspector closes once our session has gone.
-      await evaluate(cdp, CLOSE_INSPECTOR_EXPRESSION, 2000).catch(() => undefined);
-    }
-    await cdp.close();
-    if (!inspectorWasOpen) inspectorClosed = await waitUntilClosed(pid, found.port, 2000);
+    const inspectorClosed = closeOurs && (await closeInspector(cdp, pid, inspector.port));
+    closeOurs = false;
     return {
       pid,
       status: outcome.state === 'started' ? 'attached' : 'already-attached',
       nodeVersion: outcome.nodeVersion ?? '',
-      host: found.host,
-      port: found.port,
+      host: inspector.host,
+      port: inspector.port,
       inspectorWasOpen,
       inspectorClosed,
       elapsedMs: Date.now() - began,
     };
   } finally {
+    if (closeOurs) await closeInspector(cdp, pid, inspector.port).catch(() => false);
     await cdp.close();
   }
+}
+
+/** Asks the target to close its inspector once we are gone; true when the port is free again. */
+async function closeInspector(cdp: CdpClient, pid: number, port: number): Promise<boolean> {
+  await evaluate(cdp, CLOSE_INSPECTOR_EXPRESSION, 2000).catch(() => undefined);
+  await cdp.close();
+  return waitUntilClosed(pid, port, 2000);
 }
 
 /** The process exists, is ours to inspect, and is Node; otherwise the sentence that says why not. */

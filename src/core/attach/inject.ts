@@ -62,7 +62,8 @@ export async function evaluate(cdp: CdpClient, expression: string, timeoutMs: nu
     timeoutMs,
   );
   const details = reply.exceptionDetails as { text?: string; exception?: { description?: string } } | undefined;
-  if (details) throw new Error(details.exception?.description?.split('\n')[0] ?? details.text ?? 'exception');
+  const first = details?.exception?.description?.split('\n')[0]?.replace(/^Error: /, '');
+  if (details) throw new Error(first ?? details.text ?? 'exception');
   return (reply.result as { value?: unknown } | undefined)?.value;
 }
 

@@ -31,6 +31,9 @@ export interface NodeProcessInfo {
  * own helpers (extension host, code-server, tsserver, language servers).
  */
 export async function listNodeProcesses(): Promise<NodeProcessInfo[]> {
+  if (!fs.existsSync('/proc/self/cmdline')) {
+    throw new Error('Listing Node.js processes needs /proc (Linux); it is not available here.');
+  }
   const out: NodeProcessInfo[] = [];
   for (const pid of listPids()) {
     if (pid === process.pid) continue;

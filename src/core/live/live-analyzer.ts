@@ -146,7 +146,6 @@ export class LiveAnalyzer extends EventEmitter {
         this.emit('error', err);
       }
     }, wait);
-    this.timer.unref?.();
   }
 
   private detectorOptions(): DetectorOptions {
