@@ -76,6 +76,10 @@ async function main() {
     return;
   }
   await Promise.all(present.map((b) => esbuild.build(b)));
+  // The charts panel links VS Code's codicon font for its icons; the .vsix ships a copy.
+  const codicons = path.join(__dirname, 'node_modules/@vscode/codicons/dist');
+  fs.mkdirSync(path.join(__dirname, 'dist/codicons'), { recursive: true });
+  for (const f of ['codicon.css', 'codicon.ttf']) fs.copyFileSync(path.join(codicons, f), path.join(__dirname, 'dist/codicons', f));
   fs.chmodSync(path.join(__dirname, 'dist/cli.js'), 0o755);
 }
 

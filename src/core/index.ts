@@ -19,3 +19,4 @@ export * from './queries';
 export * from './heap';
 export * from './sourcemaps';
 export * from './attach';
+export * from './live/chart-feed';

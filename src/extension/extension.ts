@@ -49,7 +49,7 @@ export function activate(context: vscode.ExtensionContext): void {
       return true;
     },
   };
-  const ctx = { session, terminals, findings };
+  const ctx = { session, terminals, findings, extension: context };
   const statusBar = new ProcessStatusBar(session);
 
   // `perfLens.running` enables Stop Profiling; `perfLens.hasFindings` enables Clear / Export.
@@ -59,7 +59,6 @@ export function activate(context: vscode.ExtensionContext): void {
   const runningKey = session.onDidChange(() => {
     const count = session.registry.count;
     if (count > 0 && connected === 0 && booleanSetting((k) => vscode.workspace.getConfiguration('perfLens').get(k), 'openChartsOnConnect', true)) {
-      // The charts panel registers this command; until it exists the call simply fails.
       void Promise.resolve(vscode.commands.executeCommand('perfLens.showCharts')).catch(() => undefined);
     }
     connected = count;
@@ -118,3 +117,4 @@ async function run(id: string, body: () => unknown): Promise<void> {
     void vscode.window.showErrorMessage(`Perf Lens (${id}): ${message}`);
   }
 }
+export { showChartsPanel, showChartsCommand } from './panel';

@@ -4,7 +4,7 @@ import { liveFacts } from './views/processes-view';
 import { processRow, statusBarText, statusBarTooltip, type StatusFacts } from './views/tree-model';
 
 /** The command a click on the status bar item runs. */
-export const STATUS_BAR_COMMAND = 'perfLens.showStatus';
+export const STATUS_BAR_COMMAND = 'perfLens.showCharts';
 
 /**
  * `$(pulse) 2 · 84 MB · 3 findings` while a session runs or findings are kept; hidden

@@ -55,7 +55,7 @@ function document(vscode, text) {
 }
 
 test('an N+1 in a profiled process becomes a diagnostic on its line, with hover, quick fixes, view row and status', async (t) => {
-  const { rec, vscode, child, stderr } = await profileApp(t, { 'perfLens.agent.sampleIntervalMs': 200 });
+  const { rec, vscode, child, stderr } = await profileApp(t, { 'perfLens.agent.sampleIntervalMs': 200, 'perfLens.openChartsOnConnect': true });
   assert.equal(rec.terminals[0].options.env.PERF_LENS_OPTIONS, '{"sampleIntervalMs":200}');
 
   await until(() => nPlusOneDiagnostic(rec), `a diagnostic on ${APP}:${N_PLUS_ONE_LINE} (stderr: ${stderr()})`);
@@ -110,8 +110,13 @@ test('an N+1 in a profiled process becomes a diagnostic on its line, with hover,
   assert.equal(item.command.arguments[0].fsPath, APP);
   assert.equal(item.command.arguments[1].selection.start.line, N_PLUS_ONE_LINE - 1);
 
-  // Status bar: processes · heap · findings; the process row has its pid.
+  // Status bar: processes · heap · findings, a click opens the charts (as did the connection,
+  // once: perfLens.openChartsOnConnect); the process row has its pid.
   const status = rec.statusItems[0];
+  assert.equal(status.command, 'perfLens.showCharts');
+  assert.deepEqual(rec.executed.filter((e) => e.id === 'perfLens.showCharts').length, 1);
+  await until(() => rec.webviews.length > 0, `the charts panel to be asked for (${rec.errors})`);
+  assert.deepEqual(rec.webviews.map((w) => w.viewType), ['perfLens.charts']);
   await until(() => /^\$\(pulse\) 1 · \d+(\.\d)? MB · \d+ findings?$/.test(status.text), 'the status bar to show the heap');
   const processes = rec.trees.get('perfLens.processes');
   const [row] = processes.getChildren();

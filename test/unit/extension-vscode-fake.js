@@ -22,6 +22,7 @@ function fakeVscode(settings = {}) {
     codeActions: [],
     clipboard: [],
     executed: [],
+    webviews: [],
     settings,
     configListeners: new Set(),
     docListeners: new Set(),
@@ -52,7 +53,10 @@ function fakeVscode(settings = {}) {
       this.end = sl instanceof Position ? sc : new Position(el, ec);
     }
   }
-  const Uri = { file: (p) => ({ scheme: 'file', fsPath: p, path: p, toString: () => `file://${p}` }) };
+  const Uri = {
+    file: (p) => ({ scheme: 'file', fsPath: p, path: p, toString: () => `file://${p}` }),
+    joinPath: (base, ...parts) => Uri.file(path.join(base.fsPath, ...parts)),
+  };
   /** A DiagnosticCollection that keeps the latest diagnostics per file path. */
   function createDiagnosticCollection(name) {
     const entries = new Map();
@@ -79,6 +83,7 @@ function fakeVscode(settings = {}) {
     Range,
     Uri,
     StatusBarAlignment: { Left: 1, Right: 2 },
+    ViewColumn: { Active: -1, Beside: -2, One: 1 },
     TreeItemCollapsibleState: { None: 0, Collapsed: 1, Expanded: 2 },
     DiagnosticSeverity: { Error: 0, Warning: 1, Information: 2, Hint: 3 },
     CodeActionKind: { QuickFix: 'quickfix' },
@@ -150,6 +155,11 @@ function fakeVscode(settings = {}) {
       showErrorMessage: async (m) => void rec.errors.push(m),
       showInformationMessage: async (m) => void rec.infos.push(m),
       setStatusBarMessage: () => disposable,
+      // The charts panel (src/extension/panel) is tested on its own; here it is only recorded.
+      createWebviewPanel(viewType, title) {
+        rec.webviews.push({ viewType, title });
+        throw new Error('webview panels are not part of this stand-in');
+      },
       showQuickPick: async () => undefined,
       showSaveDialog: async () => undefined,
     },
@@ -176,18 +186,32 @@ function fakeVscode(settings = {}) {
   return { vscode, rec };
 }
 
+/**
+ * `vscode` for each loaded copy of the bundle, by its module: the bundle requires `vscode`
+ * again when a lazily loaded part of it (the charts panel) first runs.
+ */
+const fakes = new WeakMap();
+let loading = null;
+const originalLoad = Module._load;
+Module._load = function (request, parent, ...rest) {
+  if (request === 'vscode') {
+    const fake = (parent && fakes.get(parent)) ?? loading;
+    if (fake) return fake;
+  }
+  return originalLoad.call(this, request, parent, ...rest);
+};
+
 /** Loads a fresh copy of `<dist>/extension.js` with `vscode` resolved to the stand-in. */
 function loadExtension(dist, vscode) {
   const file = path.join(dist, 'extension.js');
-  const originalLoad = Module._load;
-  Module._load = function (request, ...rest) {
-    return request === 'vscode' ? vscode : originalLoad.call(this, request, ...rest);
-  };
+  delete require.cache[file];
+  loading = vscode;
   try {
-    delete require.cache[file];
-    return require(file);
+    const exports = require(file);
+    fakes.set(require.cache[file], vscode);
+    return exports;
   } finally {
-    Module._load = originalLoad;
+    loading = null;
   }
 }
 

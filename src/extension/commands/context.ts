@@ -1,3 +1,4 @@
+import type * as vscode from 'vscode';
 import type { Finding } from '../../core/findings/finding';
 import type { ProfilingSession } from '../profiling-service';
 import type { ProfilingTerminals } from '../terminals';
@@ -15,6 +16,7 @@ export interface CommandContext {
   session: ProfilingSession;
   terminals: ProfilingTerminals;
   findings: FindingsUi;
+  extension: vscode.ExtensionContext;
 }
 
 export type CommandHandler = (ctx: CommandContext, ...args: unknown[]) => unknown;

@@ -6,6 +6,7 @@ import { showStatus } from './show-status';
 import { exportReport } from './export-report';
 import { clearFindings } from './clear-findings';
 import { copyQuery, revealFinding } from './finding-actions';
+import { showCharts } from './show-charts';
 
 /**
  * Every command the extension registers, by the id package.json contributes. One table, so the
@@ -17,6 +18,7 @@ export const COMMANDS: Readonly<Record<string, CommandHandler>> = {
   'perfLens.openTerminal': openProfilingTerminal,
   'perfLens.stop': stopProfiling,
   'perfLens.showStatus': showStatus,
+  'perfLens.showCharts': showCharts,
   'perfLens.exportReport': exportReport,
   'perfLens.clearFindings': clearFindings,
   'perfLens.revealFinding': revealFinding,
