@@ -18,8 +18,8 @@ const node = { ...common, platform: 'node', target: 'node20', format: 'cjs' };
 
 /** Optional native speed-ups of `ws`: absent is fine, it falls back to JavaScript. */
 const wsOptional = ['bufferutil', 'utf-8-validate'];
-/** Packages that load files of their own at run time (WASM, native addons) stay in node_modules. */
-const runtimeLoaded = ['libpg-query'];
+/** Packages that load files of their own at run time stay in node_modules (none so far). */
+const runtimeLoaded = [];
 
 const builds = [
   {
@@ -76,6 +76,8 @@ async function main() {
     return;
   }
   await Promise.all(present.map((b) => esbuild.build(b)));
+  // libpg-query is bundled; its Emscripten loader finds the WASM next to the bundle (__dirname).
+  fs.copyFileSync(path.join(__dirname, 'node_modules/libpg-query/wasm/libpg-query.wasm'), path.join(__dirname, 'dist/libpg-query.wasm'));
   // The charts panel links VS Code's codicon font for its icons; the .vsix ships a copy.
   const codicons = path.join(__dirname, 'node_modules/@vscode/codicons/dist');
   fs.mkdirSync(path.join(__dirname, 'dist/codicons'), { recursive: true });

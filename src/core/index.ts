@@ -20,3 +20,4 @@ export * from './heap';
 export * from './sourcemaps';
 export * from './attach';
 export * from './live/chart-feed';
+export * from './live';

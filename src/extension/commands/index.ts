@@ -7,6 +7,7 @@ import { exportReport } from './export-report';
 import { clearFindings } from './clear-findings';
 import { copyQuery, revealFinding } from './finding-actions';
 import { showCharts } from './show-charts';
+import { attachToNodeProcess } from '../attach/attach-command';
 
 /**
  * Every command the extension registers, by the id package.json contributes. One table, so the
@@ -14,6 +15,7 @@ import { showCharts } from './show-charts';
  * `revealFinding` and `copyQuery` take a finding key: quick fixes call them, the palette hides them.
  */
 export const COMMANDS: Readonly<Record<string, CommandHandler>> = {
+  'perfLens.attach': attachToNodeProcess,
   'perfLens.launchCurrentFile': launchCurrentFile,
   'perfLens.openTerminal': openProfilingTerminal,
   'perfLens.stop': stopProfiling,
