@@ -79,6 +79,7 @@ export function startAgent(config: AgentConfig): RunningAgent {
     emit,
     now,
     currentScope: () => scopes.current(),
+    activateScopes: () => scopes.activate(),
     options,
     onCommand: (name, handler) => commands?.register(name, handler),
   };

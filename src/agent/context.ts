@@ -9,6 +9,8 @@ export interface AgentContext {
   now(): number;
   /** The HTTP request (or burst of work outside one) the current async context belongs to. */
   currentScope(): QueryScope | null;
+  /** Starts request scoping; the query probes call it when they patch a driver. */
+  activateScopes?(): void;
   readonly options: AgentOptions;
   /**
    * Answers the server's `command` frames named `name` (heap snapshot, CPU profile, …). The

@@ -12,7 +12,12 @@ export const BURST_QUIET_MS = 100;
  * the quiet gap is checked on the next call.
  */
 export class Scopes {
-  private readonly storage = new AsyncLocalStorage<QueryScope>();
+  /**
+   * Created only once a database driver is patched: AsyncLocalStorage costs every async
+   * operation of the app something (async_hooks on Node 20/22), which an app without queries
+   * should not pay.
+   */
+  private storage: AsyncLocalStorage<QueryScope> | null = null;
   private counter = 0;
   private burst: QueryScope | null = null;
   private burstLast = 0;
@@ -25,15 +30,27 @@ export class Scopes {
     this.prefix = `${pid}:`;
   }
 
-  /** A new request scope, entered for the rest of the current async context. */
-  enterRequest(name: string): QueryScope {
-    const scope: QueryScope = { id: this.prefix + ++this.counter, name };
-    this.storage.enterWith(scope);
-    return scope;
+  get active(): boolean {
+    return this.storage !== null;
+  }
+
+  /** Starts tracking request scopes (idempotent). */
+  activate(): void {
+    this.storage ??= new AsyncLocalStorage<QueryScope>();
+  }
+
+  /**
+   * A new request scope, entered for the rest of the current async context. While inactive
+   * the request still gets its id (http messages carry it), with no async-context cost.
+   */
+  enterRequest(name: string): string {
+    const id = this.prefix + ++this.counter;
+    if (this.storage !== null) this.storage.enterWith({ id, name });
+    return id;
   }
 
   current(): QueryScope | null {
-    const scope = this.storage.getStore();
+    const scope = this.storage?.getStore();
     if (scope !== undefined) return scope;
     const t = this.clock();
     if (this.burst === null || t - this.burstLast > BURST_QUIET_MS) {

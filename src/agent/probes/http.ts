@@ -35,13 +35,17 @@ export function installHttpProbe(ctx: AgentContext, scopes: Scopes): void {
   dc.subscribe('http.server.request.start', (message: unknown) => {
     try {
       const req = (message as ServerMessage).request;
-      const path = pathOf(req.url);
-      const route = routeOf(path);
-      const scope = scopes.enterRequest(`${req.method} ${route}`);
       req[kStart] = ctx.now();
-      req[kScope] = scope.id;
-      req[kPath] = path;
-      req[kRoute] = route;
+      // The route names the scope; without scopes (no database driver) it waits for the finish.
+      if (scopes.active) {
+        const path = pathOf(req.url);
+        const route = routeOf(path);
+        req[kPath] = path;
+        req[kRoute] = route;
+        req[kScope] = scopes.enterRequest(`${req.method} ${route}`);
+      } else {
+        req[kScope] = scopes.enterRequest('');
+      }
     } catch {
       /* never into the app */
     }
@@ -53,16 +57,17 @@ export function installHttpProbe(ctx: AgentContext, scopes: Scopes): void {
       const start = req[kStart];
       if (start === undefined) return;
       const t = ctx.now();
+      const path = req[kPath] ?? pathOf(req.url);
       ctx.emit({
         type: 'http',
         pid,
         t,
         method: req.method ?? 'GET',
-        route: frameworkRoute(req) ?? req[kRoute] ?? '/',
+        route: frameworkRoute(req) ?? req[kRoute] ?? routeOf(path),
         status: res.statusCode,
         durationMs: t - start,
         scope: req[kScope] ?? null,
-        path: req[kPath],
+        path,
       });
     } catch {
       /* never into the app */

@@ -4,7 +4,7 @@ import { Mysql2Capture } from './drivers/mysql2';
 import { patchPgClient, patchPgPool } from './drivers/pg';
 import { patchSqliteAddon, patchSqliteDatabase } from './drivers/sqlite';
 import { Handoffs } from './handoff';
-import { ModuleWatcher, mysql2HasTracing } from './module-hook';
+import { ModuleWatcher, mysql2HasTracing, type Target } from './module-hook';
 import { QueryRecorder } from './recorder';
 
 const INSTALLED = Symbol.for('perf-lens.queries');
@@ -26,7 +26,7 @@ export function installQueryProbes(ctx: AgentContext): void {
   recorder.fallback = () => builders.latest();
   const mysql2 = new Mysql2Capture(recorder, handoffs);
   const mysqlConnection = (exports: unknown, filename: string) => mysql2.patchConnection(exports, mysql2HasTracing(filename));
-  new ModuleWatcher([
+  const targets: Target[] = [
     { file: file('pg/lib/client\\.js'), patch: (exports) => patchPgClient(exports, recorder, handoffs) },
     { file: file('pg-pool/index\\.js'), patch: (exports) => patchPgPool(exports, recorder, handoffs) },
     // lib/base/ from mysql2 3.x; lib/connection.js and lib/pool.js alone in older copies
@@ -39,5 +39,14 @@ export function installQueryProbes(ctx: AgentContext): void {
     // drizzle-orm's CommonJS build (its ESM build does not pass through Module._load)
     { file: file('drizzle-orm/[a-z]+-core/db\\.cjs'), patch: (exports) => builders.patchExports(exports) },
     { file: file('drizzle-orm/[a-z]+-core/query-builders/query\\.cjs'), patch: (exports) => builders.patchExports(exports) },
-  ]).install();
+  ];
+  // Request scopes cost the app on every async operation: they start with the first driver.
+  const withScopes = (t: Target): Target => ({
+    file: t.file,
+    patch: (exports, filename) => {
+      ctx.activateScopes?.();
+      t.patch(exports, filename);
+    },
+  });
+  new ModuleWatcher(targets.map(withScopes)).install();
 }
