@@ -5,6 +5,7 @@ import type { AgentMessage, HelloMessage } from '../protocol/messages';
 import { PROTOCOL_VERSION } from '../protocol/messages';
 import { now } from './clock';
 import { Commands } from './commands';
+import { installHeapSampling } from './heap-sampling';
 import { installHeapMeasure } from './heap-measure';
 import type { AgentContext, AgentOptions } from './context';
 import { installLifecycle } from './lifecycle';
@@ -97,6 +98,7 @@ export function startAgent(config: AgentConfig): RunningAgent {
   if (options.probes.http) attempt(() => installHttpProbe(context, scopes));
   attempt(() => installListenProbe(context));
   attempt(() => installHeapMeasure(context));
+  attempt(() => installHeapSampling(context));
   if (options.probes.queries) attempt(() => installQueryProbes(context));
 
   installLifecycle(transport, (exitCode) => {

@@ -98,7 +98,13 @@ export class Transport {
   private scheduleFlush(ms: number): void {
     this.flushTimer = setTimeout(() => {
       this.flushTimer = null;
-      this.flushNow();
+      // Bounded: stops at the high-water mark, so a server that stops reading fills the
+      // (capped, counted) queue instead of the socket's unbounded buffer.
+      try {
+        this.flush(BATCHES_PER_FLUSH);
+      } catch {
+        /* never into the app */
+      }
     }, ms);
     this.flushTimer.unref();
   }

@@ -4,6 +4,12 @@ import { UsageError } from './usage-error';
 export interface OutputOptions {
   json?: string;
   sarif?: string;
+  /** self-contained HTML report */
+  html?: string;
+  /** Markdown summary */
+  markdown?: string;
+  /** budget file: thresholds on key figures; a breach exits 1 */
+  budget?: string;
   root: string;
   failOn: string[];
   detectors: DetectorOptions;
@@ -40,12 +46,17 @@ export const FINDING_KINDS = [
 
 export const USAGE = `Usage:
   perf-lens run [options] -- <command> [args...]
-  perf-lens analyze <recording.ndjson> [--json FILE] [--sarif FILE] [detector options]
+  perf-lens analyze <recording.ndjson> [--json FILE] [--sarif FILE] [--html FILE] [--markdown FILE] [--budget FILE] [detector options]
+  perf-lens compare <base.json> <head.json> [--markdown FILE] [--fail-on-regression] [--min-change PCT]
   perf-lens snapshot-diff <baseline> <target> <final> [--json FILE] [--top N]
 
 Options:
   --json FILE          write the JSON report
   --sarif FILE         write SARIF 2.1.0 (locations relative to --root)
+  --html FILE          write a self-contained HTML report (charts, key figures, findings with source lines)
+  --markdown FILE      write a Markdown summary (key figures, budgets, findings)
+  --budget FILE        JSON thresholds on key figures, e.g. {"overall":{"p95Ms":200},"routes":{"GET /posts":{"queriesPerRequest":3}}};
+                       a breach prints an alert, adds a SARIF result and exits 1
   --record FILE        write every message received as NDJSON (input of analyze)
   --load "CMD"         once the app listens, run CMD (PERF_LENS_PORT, PERF_LENS_URL_BASE set); stop after it
   --rounds N           run the --load command N times, measuring the heap after a forced GC between rounds
@@ -56,7 +67,7 @@ Options:
   --slow-query-ms MS   a query at least this long is slow (default 100)
   --duplicate-min N    identical queries in one scope that make a duplicate (default 3)
 
-Exit codes: 0 done, 1 --fail-on matched, 2 bad usage, 3 the app could not be started or no agent connected.`;
+Exit codes: 0 done, 1 --fail-on matched or a budget breached (compare: a regression with --fail-on-regression), 2 bad usage, 3 the app could not be started or no agent connected.`;
 
 function value(argv: string[], i: number, flag: string): string {
   const v = argv[i + 1];
@@ -112,6 +123,9 @@ export function parseArgs(argv: string[], cwd: string): ParsedArgs {
     switch (flag) {
       case '--json': out.json = take(); break;
       case '--sarif': out.sarif = take(); break;
+      case '--html': out.html = take(); break;
+      case '--markdown': out.markdown = take(); break;
+      case '--budget': out.budget = take(); break;
       case '--record': out.record = take(); break;
       case '--load': out.load = take(); break;
       case '--rounds': out.rounds = positiveNumber(take(), flag, true); roundsGiven = true; break;

@@ -1,6 +1,8 @@
 import { TOOL_VERSION } from '../core';
 import { analyze } from './analyze';
 import { parseArgs, USAGE } from './args';
+import { compare } from './compare';
+import { loadBudget } from './outputs';
 import { run } from './run';
 import { snapshotDiff } from './snapshot-diff';
 import { StartError, UsageError } from './usage-error';
@@ -9,7 +11,10 @@ async function main(): Promise<number> {
   const cwd = process.cwd();
   const argv = process.argv.slice(2);
   if (argv[0] === 'snapshot-diff') return snapshotDiff(argv.slice(1), cwd);
+  if (argv[0] === 'compare') return compare(argv.slice(1), cwd);
   const parsed = parseArgs(process.argv.slice(2), cwd);
+  // A malformed budget stops before the app starts (exit 2), not after a long run.
+  if ((parsed.kind === 'run' || parsed.kind === 'analyze') && parsed.options.budget) loadBudget(parsed.options.budget, cwd);
   switch (parsed.kind) {
     case 'help':
       process.stdout.write(USAGE + '\n');

@@ -1,7 +1,19 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyzeSessions, formatSummary, initDetectors, toSarif, type Report, type Session } from '../core';
+import {
+  addBudgetResults,
+  BudgetError,
+  checkBudgets,
+  formatBreaches,
+  formatMarkdownSummary,
+  parseBudgetText,
+  renderHtmlReport,
+  withFigures,
+  type Budget,
+} from '../core/reporting';
 import type { OutputOptions } from './args';
+import { UsageError } from './usage-error';
 
 function writeFile(file: string, base: string, content: string): void {
   const abs = path.resolve(base, file);
@@ -13,6 +25,29 @@ function writeFile(file: string, base: string, content: string): void {
   }
 }
 
+export interface LoadedBudget {
+  file: string;
+  text: string;
+  budget: Budget;
+}
+
+/** Reads and validates `--budget FILE`; a missing or malformed file is a usage error (exit 2). */
+export function loadBudget(file: string, cwd: string): LoadedBudget {
+  const abs = path.resolve(cwd, file);
+  let text: string;
+  try {
+    text = fs.readFileSync(abs, 'utf8');
+  } catch {
+    throw new UsageError(`The budget file ${file} cannot be read.`);
+  }
+  try {
+    return { file: abs, text, budget: parseBudgetText(text, file) };
+  } catch (err) {
+    if (err instanceof BudgetError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
 /** Runs the detectors, writes what was asked, prints the summary; returns the exit code. */
 export async function finishReport(
   sessions: readonly Session[],
@@ -20,14 +55,27 @@ export async function finishReport(
   cwd: string,
 ): Promise<{ report: Report; exitCode: number }> {
   await initDetectors();
-  const report = analyzeSessions(sessions, opts.detectors);
+  const budget = opts.budget ? loadBudget(opts.budget, cwd) : null;
+  const report = withFigures(analyzeSessions(sessions, opts.detectors), sessions);
+  const breaches = budget ? checkBudgets(report.figures!, budget.budget) : undefined;
   if (opts.json) writeFile(opts.json, cwd, JSON.stringify(report, null, 2) + '\n');
-  if (opts.sarif) writeFile(opts.sarif, cwd, JSON.stringify(toSarif(report, opts.root), null, 2) + '\n');
-  process.stdout.write(formatSummary(report, opts.root) + '\n');
+  if (opts.sarif) {
+    const sarif = toSarif(report, opts.root);
+    if (budget && breaches) addBudgetResults(sarif, breaches, { file: budget.file, text: budget.text, root: opts.root });
+    writeFile(opts.sarif, cwd, JSON.stringify(sarif, null, 2) + '\n');
+  }
+  if (opts.html) writeFile(opts.html, cwd, renderHtmlReport(report, { root: opts.root, breaches }));
+  if (opts.markdown) writeFile(opts.markdown, cwd, formatMarkdownSummary(report, opts.root, breaches));
+  process.stdout.write(formatSummary(report, opts.root) + '\n' + (breaches ? formatBreaches(breaches) + '\n' : ''));
+  let exitCode = 0;
   const matched = report.findings.filter((f) => opts.failOn.includes(f.kind));
   if (matched.length) {
     process.stderr.write(`perf-lens: ${matched.length} finding${matched.length === 1 ? '' : 's'} of a --fail-on kind (${[...new Set(matched.map((f) => f.kind))].join(', ')}).\n`);
-    return { report, exitCode: 1 };
+    exitCode = 1;
   }
-  return { report, exitCode: 0 };
+  if (breaches?.length) {
+    process.stderr.write(`perf-lens: ${breaches.length} budget${breaches.length === 1 ? '' : 's'} breached (${[...new Set(breaches.map((b) => b.ruleId))].join(', ')}).\n`);
+    exitCode = 1;
+  }
+  return { report, exitCode };
 }

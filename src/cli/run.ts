@@ -141,7 +141,11 @@ function waitForListen(store: SessionStore, app: AppProcess): Promise<ListenMess
 async function measureHeaps(server: SessionServer, store: SessionStore, round: number): Promise<void> {
   await Promise.all(
     store.liveSessions.map((s) =>
-      server.sendCommand(s.pid, 'measureHeap', { round }, 30_000).catch(() => undefined),
+      server
+        .sendCommand(s.pid, 'measureHeap', { round }, 30_000)
+        // The allocation sites' live bytes at the round boundary: leaks per round (measureHeap just collected).
+        .then(() => server.sendCommand(s.pid, 'heapSites', { round, gc: false }, 30_000))
+        .catch(() => undefined),
     ),
   );
 }

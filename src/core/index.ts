@@ -21,3 +21,4 @@ export * from './sourcemaps';
 export * from './attach';
 export * from './live/chart-feed';
 export * from './live';
+export * from './leaks';

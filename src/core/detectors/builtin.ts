@@ -1,3 +1,4 @@
+import { registerLeakDetectors } from '../leaks';
 import { aggregateQueries, initFingerprints } from '../queries';
 import { setQueryAggregator } from '../analysis';
 import { detectQueryFindings, type QueryDetectorOptions } from './query-detectors';
@@ -27,6 +28,7 @@ let ready: Promise<void> | null = null;
 export function initDetectors(): Promise<void> {
   if (!ready) {
     registerDetector(queryDetector);
+    registerLeakDetectors();
     setQueryAggregator((s) => aggregateQueries(s.queries.toArray()));
     ready = initFingerprints().then(
       () => undefined,

@@ -89,7 +89,7 @@ export class HeapSiteHistory {
     }
   }
 
-  /** The site's bytes at every sample time in [from, to], 0 where it was not reported. */
+  /** The site's bytes at every sample `filter` keeps, 0 where it was not reported. */
   series(site: TrackedSite, filter: (s: SiteSample) => boolean): Array<SitePoint & { round?: number }> {
     const byT = new Map(site.points.map((p) => [p.t, p]));
     const out: Array<SitePoint & { round?: number }> = [];

@@ -101,7 +101,7 @@ export function mannKendall(ys: readonly number[]): MannKendall {
 export interface Trend {
   /** Theil–Sen slope, y units per x unit */
   slope: number;
-  /** Theil–Sen slope over the later half only: near zero for a series that levelled off */
+  /** Theil–Sen slope over the later half of the time span: near zero for a series that levelled off */
   recentSlope: number;
   /** 1 − one-sided Mann–Kendall p-value for an increasing trend */
   confidence: number;
@@ -116,7 +116,11 @@ export function trendOf(points: readonly Point[]): Trend {
   const n = points.length;
   const span = n ? points[n - 1].x - points[0].x : 0;
   const slope = theilSenSlope(points);
-  const later = points.slice(Math.floor(n / 2));
+  // The later half by time, not by count: a burst of points at the end (GCs at shutdown)
+  // must not stand for the whole second half.
+  const mid = n ? points[0].x + span / 2 : 0;
+  let later = points.filter((p) => p.x >= mid);
+  if (later.length < 3) later = points.slice(-3);
   const recentSlope = later.length >= 2 ? theilSenSlope(later) : NaN;
   const mk = mannKendall(thin(points).map((p) => p.y));
   return { slope, recentSlope, confidence: 1 - mk.pIncreasing, growth: slope * span, n, span };

@@ -56,11 +56,16 @@ function findingLines(f: Finding, root: string): string[] {
   return out;
 }
 
+/** Extra Markdown placed between the header line and the findings (key figures, budget alerts). */
+export interface MarkdownReportOptions {
+  sections?: readonly string[];
+}
+
 /**
  * The report as Markdown for a pull request or an issue: findings by kind with their places
  * relative to `root`, then one row per process.
  */
-export function formatMarkdownReport(report: Report, root: string): string {
+export function formatMarkdownReport(report: Report, root: string, options: MarkdownReportOptions = {}): string {
   const lines: string[] = ['# Perf Lens report', ''];
   const seconds = Math.max(0, (Date.parse(report.endedAt) - Date.parse(report.startedAt)) / 1000);
   const n = report.findings.length;
@@ -68,9 +73,9 @@ export function formatMarkdownReport(report: Report, root: string): string {
     `${report.processes.length} process${report.processes.length === 1 ? '' : 'es'} · ${n} finding${n === 1 ? '' : 's'} · ` +
       `${report.startedAt} → ${report.endedAt} (${seconds.toFixed(1)} s)`,
     '',
-    '## Findings',
-    '',
   );
+  for (const section of options.sections ?? []) lines.push(section.replace(/\n*$/, ''), '');
+  lines.push('## Findings', '');
   if (n === 0) lines.push('No findings.', '');
   const kinds = [...Object.keys(KIND_TITLES), ...new Set(report.findings.map((f) => f.kind))];
   for (const kind of new Set(kinds)) {

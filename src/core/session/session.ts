@@ -11,6 +11,7 @@ import type {
   QueryMessage,
   SourceLocation,
 } from '../../protocol';
+import { HeapSiteHistory } from '../leaks/site-history';
 import { RingBuffer } from './ring-buffer';
 
 /** How much of each stream a session keeps; older items are let go and counted. */
@@ -52,6 +53,8 @@ export class Session {
   readonly listens: ListenMessage[] = [];
   /** heap after a forced GC, per load round (bounded by the number of rounds asked) */
   readonly heapMeasures: HeapMeasureMessage[] = [];
+  /** live bytes per allocation site over time, from the sampling heap profiler */
+  readonly heapSites = new HeapSiteHistory();
   httpCount = 0;
   httpErrors = 0;
   queryCount = 0;
@@ -127,6 +130,9 @@ export class Session {
         break;
       case 'heapMeasure':
         if (this.heapMeasures.length < 10_000) this.heapMeasures.push(msg);
+        break;
+      case 'heapSites':
+        this.heapSites.add(msg, this.mapLocation);
         break;
       case 'dropped':
         this.agentDropped += msg.count;

@@ -5,16 +5,18 @@ import type { CommandContext } from './context';
 import type { ReportFormat } from '../report/report-content';
 
 /**
- * Perf Lens: Export Report — JSON, SARIF or Markdown of everything profiled in this window,
- * with the findings as shown. `format` and `file` skip the pickers (for scripts and tests).
+ * Perf Lens: Export Report — JSON, SARIF, Markdown or HTML of everything profiled in this
+ * window, with the findings as shown, the key figures and the budgets of `perfLens.budgets`. `format` and `file` skip the pickers (for scripts and tests).
  */
 export async function exportReport(ctx: CommandContext, format?: unknown, file?: unknown): Promise<void> {
-  const report = await ctx.session.report();
-  if (!report) {
+  const plain = await ctx.session.report();
+  if (!plain) {
     void vscode.window.showInformationMessage('Perf Lens: nothing to export yet. Launch a file or open a profiling terminal first.');
     return;
   }
   const { REPORT_FORMATS, reportContent } = await import('../report/report-content');
+  const { reportWithFigures } = await import('../reporting/report-figures');
+  const { report, breaches } = reportWithFigures(plain, ctx.session, vscode.workspace.getConfiguration('perfLens').get('budgets'));
   let choice = REPORT_FORMATS.find((f) => f.format === format);
   if (!choice) {
     const picked = await vscode.window.showQuickPick(
@@ -35,7 +37,7 @@ export async function exportReport(ctx: CommandContext, format?: unknown, file?:
     if (!uri) return;
     target = uri.fsPath;
   }
-  await writeFile(target, reportContent(report, choice.format as ReportFormat, root));
+  await writeFile(target, reportContent(report, choice.format as ReportFormat, root, { breaches }));
   const open = await vscode.window.showInformationMessage(
     `Perf Lens: ${report.findings.length} finding${report.findings.length === 1 ? '' : 's'} exported to ${path.basename(target)}.`,
     'Open',

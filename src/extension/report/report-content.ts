@@ -1,24 +1,36 @@
-import { formatMarkdownReport } from '../../core/live/markdown-report';
 import { toSarif } from '../../core/report/sarif';
 import type { Report } from '../../core/report/report-types';
+import type { Breach } from '../../core/reporting/budgets';
+import { renderHtmlReport } from '../../core/reporting/html-report';
+import { formatMarkdownSummary } from '../../core/reporting/markdown-summary';
+import type { SourceTextReader } from '../../core/reporting/source-lines';
 
-export type ReportFormat = 'json' | 'sarif' | 'markdown';
+export type ReportFormat = 'json' | 'sarif' | 'markdown' | 'html';
+
+/** What a report may carry beyond the findings: budget breaches, and the editor's source text. */
+export interface ReportExtras {
+  breaches?: readonly Breach[];
+  readSource?: SourceTextReader;
+}
 
 /** What *Export Report* offers, with the file extension and save-dialog filter of each. */
 export const REPORT_FORMATS: ReadonlyArray<{ format: ReportFormat; label: string; detail: string; extension: string; filter: string }> = [
   { format: 'json', label: 'JSON', detail: 'The perf-lens report, as `perf-lens run --json` writes it', extension: 'json', filter: 'JSON' },
   { format: 'sarif', label: 'SARIF 2.1.0', detail: 'For code scanning: one result per finding, paths relative to the workspace', extension: 'sarif', filter: 'SARIF' },
   { format: 'markdown', label: 'Markdown', detail: 'Findings by kind and one row per process, for an issue or a pull request', extension: 'md', filter: 'Markdown' },
+  { format: 'html', label: 'HTML', detail: 'One self-contained page: key figures, charts, findings with their source lines; opens offline', extension: 'html', filter: 'HTML' },
 ];
 
 /** The file text of a report in one format; `root` makes paths relative (SARIF, Markdown). */
-export function reportContent(report: Report, format: ReportFormat, root: string): string {
+export function reportContent(report: Report, format: ReportFormat, root: string, extras: ReportExtras = {}): string {
   switch (format) {
     case 'json':
       return `${JSON.stringify(report, null, 2)}\n`;
     case 'sarif':
       return `${JSON.stringify(toSarif(report, root), null, 2)}\n`;
     case 'markdown':
-      return formatMarkdownReport(report, root);
+      return formatMarkdownSummary(report, root, extras.breaches);
+    case 'html':
+      return renderHtmlReport(report, { root, breaches: extras.breaches, readSource: extras.readSource });
   }
 }

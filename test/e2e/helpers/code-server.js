@@ -24,6 +24,12 @@ const USER_SETTINGS = {
   'update.mode': 'none',
   'telemetry.telemetryLevel': 'off',
   'terminal.integrated.enablePersistentSessions': false,
+  // No "your app is available on port …" toasts over the screenshots.
+  'remote.autoForwardPorts': false,
+  'workbench.colorTheme': 'Default Dark Modern',
+  'editor.minimap.enabled': false,
+  'chat.commandCenter.enabled': false,
+  'typescript.disableAutomaticTypeAcquisition': true,
 };
 
 /** Why the e2e tests cannot run here, or null when they can. */
@@ -34,14 +40,17 @@ function missingPrerequisite(vsix) {
   return null;
 }
 
-/** Temp folders for one run; removed by stop(). */
-function makeDirs() {
+/**
+ * Temp folders for one run (the caller removes `base`): extensions, user data with our user
+ * settings plus `settings`, and an empty workspace folder to fill.
+ */
+function makeDirs(settings = {}) {
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'perf-lens-e2e-'));
   const dirs = { base, extensions: path.join(base, 'extensions'), userData: path.join(base, 'user-data'), workspace: path.join(base, 'workspace') };
   fs.mkdirSync(path.join(dirs.userData, 'User'), { recursive: true });
   fs.mkdirSync(dirs.extensions);
-  fs.writeFileSync(path.join(dirs.userData, 'User', 'settings.json'), JSON.stringify(USER_SETTINGS, null, 2));
-  fs.cpSync(path.join(__dirname, '..', 'fixtures', 'workspace'), dirs.workspace, { recursive: true });
+  fs.mkdirSync(dirs.workspace);
+  fs.writeFileSync(path.join(dirs.userData, 'User', 'settings.json'), JSON.stringify({ ...USER_SETTINGS, ...settings }, null, 2));
   return dirs;
 }
 

@@ -1,0 +1,57 @@
+import * as path from 'node:path';
+import type { Breach } from './budgets';
+import { figureLabel, formatFigure } from './format-figures';
+
+interface SarifRun {
+  tool: { driver: { rules: { id: string; shortDescription: { text: string } }[] } };
+  results: Record<string, unknown>[];
+}
+
+/** The 1-based line of a budget entry in its file: the figure's key after the scope's key. */
+export function budgetLine(text: string, budgetKey: string, figure: string): number {
+  const lines = text.split(/\r?\n/);
+  const scopeAt = lines.findIndex((l) => l.includes(JSON.stringify(budgetKey)));
+  const from = scopeAt < 0 ? 0 : scopeAt;
+  const at = lines.findIndex((l, i) => i >= from && l.includes(JSON.stringify(figure)));
+  return at < 0 ? 1 : at + 1;
+}
+
+/**
+ * Adds budget breaches to a SARIF log made by `toSarif`: one rule per budget entry, one
+ * error result per breach, located at the entry's line in the budget file (so code scanning
+ * has a place to show it).
+ */
+export function addBudgetResults(sarif: object, breaches: readonly Breach[], budget: { file: string; text: string; root: string }): object {
+  const run = (sarif as { runs: SarifRun[] }).runs[0];
+  const rel = path.relative(budget.root, budget.file);
+  const inside = rel && !rel.startsWith('..') && !path.isAbsolute(rel);
+  const uri = inside ? rel.split(path.sep).map(encodeURIComponent).join('/') : 'file://' + budget.file.split(path.sep).map(encodeURIComponent).join('/');
+  for (const b of breaches) {
+    let ruleIndex = run.tool.driver.rules.findIndex((r) => r.id === b.ruleId);
+    if (ruleIndex < 0) {
+      ruleIndex = run.tool.driver.rules.length;
+      const where = b.budgetKey === 'overall' ? 'the run' : b.budgetKey === '*' ? 'every route' : b.budgetKey;
+      run.tool.driver.rules.push({
+        id: b.ruleId,
+        shortDescription: { text: `Budget: the ${figureLabel(b.figure)} of ${where} stays ${b.bound === 'max' ? 'at most' : 'at least'} ${formatFigure(b.figure, b.limit)}.` },
+      });
+    }
+    run.results.push({
+      ruleId: b.ruleId,
+      ruleIndex,
+      level: 'error',
+      message: { text: b.message },
+      locations: [
+        {
+          physicalLocation: {
+            artifactLocation: { uri, ...(inside ? { uriBaseId: '%SRCROOT%' } : {}) },
+            region: { startLine: budgetLine(budget.text, b.budgetKey, b.figure), startColumn: 1 },
+          },
+        },
+      ],
+      partialFingerprints: { perfLensBudget: `${b.budgetKey}\u0000${b.figure}` },
+      properties: { scope: b.scope, figure: b.figure, value: b.value, [b.bound]: b.limit },
+    });
+  }
+  return sarif;
+}

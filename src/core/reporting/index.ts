@@ -1,0 +1,12 @@
+export * from './figures-types';
+export * from './figures';
+export * from './format-figures';
+export * from './budgets';
+export * from './budget-sarif';
+export * from './compare';
+export * from './compare-format';
+export * from './compare-html';
+export * from './html-report';
+export * from './source-lines';
+export { bootstrapDifference, proportionDifference, senInterval, thinEvenly } from './sample-stats';
+export * from './markdown-summary';
