@@ -7,6 +7,7 @@ import { now } from './clock';
 import { Commands } from './commands';
 import { installHeapSampling } from './heap-sampling';
 import { installHeapMeasure } from './heap-measure';
+import { installHeapSnapshot } from './heap-snapshot';
 import type { AgentContext, AgentOptions } from './context';
 import { installLifecycle } from './lifecycle';
 import { cpuSampler } from './probes/cpu';
@@ -99,6 +100,7 @@ export function startAgent(config: AgentConfig): RunningAgent {
   attempt(() => installListenProbe(context));
   attempt(() => installHeapMeasure(context));
   attempt(() => installHeapSampling(context));
+  attempt(() => installHeapSnapshot(context));
   if (options.probes.queries) attempt(() => installQueryProbes(context));
 
   installLifecycle(transport, (exitCode) => {

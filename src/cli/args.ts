@@ -67,6 +67,11 @@ Options:
   --slow-query-ms MS   a query at least this long is slow (default 100)
   --duplicate-min N    identical queries in one scope that make a duplicate (default 3)
 
+compare prints, per route and overall, each key figure's change and a verdict: better or worse only when
+the 95 % interval of the change (from the samples: bootstrap, or counts for error rates) lies wholly
+beyond the smallest change that matters (--min-change, default 10 %, and a floor per figure); else same.
+New and fixed findings are matched by finding id; a regression is a worse figure or a new error/warning finding.
+
 Exit codes: 0 done, 1 --fail-on matched or a budget breached (compare: a regression with --fail-on-regression), 2 bad usage, 3 the app could not be started or no agent connected.`;
 
 function value(argv: string[], i: number, flag: string): string {

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CompareError, compareReports, formatComparisonMarkdown, formatComparisonText, type ReportWithFigures } from '../core/reporting';
+import { USAGE } from './args';
 import { UsageError } from './usage-error';
 
 export interface CompareArgs {
@@ -59,6 +60,10 @@ function readReport(file: string, cwd: string): ReportWithFigures {
  * --fail-on-regression, else 0; 2 on bad usage.
  */
 export async function compare(argv: string[], cwd: string): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
   const args = parseCompareArgs(argv);
   const base = readReport(args.base, cwd);
   const head = readReport(args.head, cwd);

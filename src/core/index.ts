@@ -22,3 +22,4 @@ export * from './attach';
 export * from './live/chart-feed';
 export * from './live';
 export * from './leaks';
+export * from './reporting';

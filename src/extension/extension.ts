@@ -10,6 +10,7 @@ import { FindingDiagnostics } from './findings/diagnostics';
 import { FindingCodeActions, FindingHoverProvider } from './findings/editor-providers';
 import { editorLineReader, openDocumentText } from './findings/source-text';
 import { agentOptionsFrom, analysisIntervalFrom, booleanSetting, detectorOptionsFrom } from './settings';
+import { BudgetAlerts } from './reporting/budget-alerts';
 
 let service: ProfilingService | undefined;
 
@@ -51,6 +52,7 @@ export function activate(context: vscode.ExtensionContext): void {
   };
   const ctx = { session, terminals, findings, extension: context };
   const statusBar = new ProcessStatusBar(session);
+  const budgetAlerts = new BudgetAlerts(session);
 
   // `perfLens.running` enables Stop Profiling; `perfLens.hasFindings` enables Clear / Export.
   let running = false;
@@ -80,6 +82,7 @@ export function activate(context: vscode.ExtensionContext): void {
     findingsSink,
     terminals,
     statusBar,
+    budgetAlerts,
     processesView,
     findingsView,
     processesTree,

@@ -2,7 +2,8 @@
 // End to end in a real VS Code (code-server 4.100.3 + headless chromium): the .vsix installs,
 // a user opens demo/app.js, runs "Perf Lens: Launch Current File with Profiling" from the
 // command palette, drives load, and sees the N+1 as a problem on its line, the process in the
-// side bar, and live charts that keep drawing. Also takes the README's screenshots.
+// side bar, and live charts that keep drawing. Also takes the README's screenshots
+// (test-results/readme-*.png; with E2E_SCREENSHOTS_TO_DOCS=1 also copied to docs/images/).
 // Needs `npm run package` and scripts/install-code-server.sh (`npm run test:e2e` does both).
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -113,28 +114,36 @@ test('launch the current file with profiling: N+1 problem on its line, process i
     t.diagnostic(`charts before load: ${describeCharts(before)}`);
     t.diagnostic(`charts after two rounds: ${describeCharts(afterTwo)}`);
     assert.match(afterTwo.summary, /heap [\d.]+ [KMG]?B · RSS [\d.]+ [KMG]?B · loop p99 [\d.]+ m?s · [\d.]+k? req\/s/, 'the summary line shows heap, RSS, loop delay and requests');
-    // Lines and bars drawn where there were none: more painted pixels than before the load.
-    for (const id of ['heap', 'http']) {
-      assert.ok(afterTwo.charts[id].drawn > before.charts[id].drawn, `the ${id} chart draws more after the load: ${JSON.stringify({ before: before.charts[id], after: afterTwo.charts[id] })}`);
+    // Every chart was redrawn, and the requests chart now plots the load where it had flat
+    // lines at zero: many more coloured (data) pixels than before.
+    for (const id of Object.keys(before.charts)) {
+      assert.notEqual(afterTwo.charts[id].hash, before.charts[id].hash, `the ${id} chart was redrawn`);
     }
+    const http = { before: before.charts.http.colored, after: afterTwo.charts.http.colored };
+    assert.ok(http.after > 1.5 * http.before + 100, `the requests chart draws the load (coloured pixels before and after): ${JSON.stringify(http)}`);
     assert.ok(afterTwo.findings > 0, 'the charts panel lists the findings');
     await wb.shot('4-charts');
 
     step('README: the N+1 in the editor, its hover and the Problems panel');
     await wb.closeEditor('Perf Lens: Live Charts');
     await wb.page.locator('.tab', { hasText: 'app.js' }).click();
+    await wb.problems();
     await wb.goToLine(demo.nPlusOneLine, 80);
     await wb.runCommand('Show or Focus Hover');
     const hover = wb.page.locator('.monaco-hover:visible', { hasText: 'Perf Lens · N+1 queries' });
     await hover.waitFor({ state: 'visible', timeout: 10_000 });
     assert.match(await hover.innerText(), /select id, name from authors where id = \?/i, 'the hover shows the repeated query');
-    await wb.problems();
     await wb.readmeShot('diagnostics');
     await page.keyboard.press('Escape');
 
-    step('README: the Perf Lens side bar with the process and its findings');
-    await wb.widenSideBar(560);
+    step('the Findings view groups the N+1, and a click on it opens its line');
+    await wb.hidePanel();
+    await wb.goToLine(1);
+    await wb.widenSideBar(480);
     await waitFor('the Findings view to group the N+1', () => wb.viewRows('Findings'), (r) => r.some((x) => /^N\+1 queries \(\d+\)/.test(x)) && r.some((x) => x.includes(`app.js:${demo.nPlusOneLine}`)));
+    await wb.viewPane('Findings').locator('.monaco-list-row', { hasText: 'N+1 query:' }).click();
+    await waitFor(`the editor's cursor on line ${demo.nPlusOneLine}`, () => wb.statusItems(), (items) => items.some((s) => s.startsWith(`Ln ${demo.nPlusOneLine}, Col`)));
+    await page.mouse.move(900, 600); // off the sash, so it is not drawn highlighted
     await wb.readmeShot('side-panel');
 
     step('Show Live Charts brings the panel back with its data');

@@ -106,3 +106,20 @@ test('--fail-on exits 1 only when a finding of that kind exists', async () => {
   const res = await runCli(['run', '--fail-on', 'n-plus-one,leak', '--', 'node', 'app.js'], { cwd: dir });
   assert.equal(res.code, 0, res.stderr);
 });
+
+test('a one-line live status is drawn on a terminal, and never when stdout is piped', async () => {
+  const { execFileSync } = require('node:child_process');
+  const { CLI } = require('../helpers/cli');
+  const dir = fixtureDir({ 'idle.js': 'setInterval(() => {}, 100);' });
+  // `script` gives the CLI a pseudo-terminal as stdout, as a developer's shell would.
+  const tty = execFileSync('script', ['-qec', `${process.execPath} ${CLI} run --duration 1.6 -- node idle.js`, '/dev/null'], {
+    cwd: dir,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  assert.match(tty, /\r\x1b\[2Kperf-lens ● 1 process · heap \d+\.\d MB · 0 requests · 0 queries · \d+ s/);
+  assert.match(tty, /\x1b\[2KPerf Lens: 1 process over/, 'the status line is cleared before the summary');
+  const piped = await runCli(['run', '--duration', '1.6', '--', 'node', 'idle.js'], { cwd: dir });
+  assert.equal(piped.code, 0, piped.stderr);
+  assert.doesNotMatch(piped.stdout, /perf-lens ●|\x1b\[/);
+});

@@ -25,6 +25,21 @@ const TAKES_VALUE = new Set([
   '-r', '--require', '--import', '--loader', '--experimental-loader', '-e', '--eval', '-p', '--print',
   '--inspect-port', '--debug-port', '--title', '-C', '--conditions', '--input-type', '--env-file',
   '--inspect-publish-uid', '--stack-size', '--max-old-space-size', '--watch-path',
+  // Every other option Node accepts as `--name value` (node --help): missing one would end the
+  // scan at its value and miss an `--inspect-port=0.0.0.0` after it.
+  '--allow-fs-read', '--allow-fs-write', '--build-snapshot-config', '--cpu-prof-dir', '--cpu-prof-interval',
+  '--cpu-prof-name', '--diagnostic-dir', '--disable-proto', '--disable-warning', '--dns-result-order',
+  '--env-file-if-exists', '--experimental-default-type', '--experimental-policy', '--experimental-sea-config',
+  '--heap-prof-dir', '--heap-prof-interval', '--heap-prof-name', '--heapsnapshot-near-heap-limit',
+  '--heapsnapshot-signal', '--icu-data-dir', '--max-http-header-size',
+  '--network-family-autoselection-attempt-timeout', '--openssl-config', '--policy-integrity',
+  '--redirect-warnings', '--report-directory', '--report-dir', '--report-filename', '--report-signal',
+  '--secure-heap', '--secure-heap-min', '--snapshot-blob', '--test-concurrency', '--test-name-pattern',
+  '--test-reporter', '--test-reporter-destination', '--test-shard', '--test-timeout', '--tls-cipher-list',
+  '--tls-keylog', '--trace-event-categories', '--trace-event-file-pattern', '--trace-require-module',
+  '--unhandled-rejections', '--use-largepages', '--v8-pool-size', '--max-semi-space-size', '--localstorage-file',
+  '--experimental-config-file', '--watch-kill-signal', '--test-isolation', '--test-coverage-include',
+  '--test-coverage-exclude', '--test-global-setup',
 ]);
 
 /** The options Node itself reads from argv: everything before the script (or -e code). */

@@ -19,17 +19,19 @@ const QUERY_OPTION_KEYS: (keyof QueryDetectorOptions)[] = [
 export const queryDetector: SessionDetector = (session, options) =>
   detectQueryFindings(session.pid, session.queries.toArray(), pick<QueryDetectorOptions>(options, QUERY_OPTION_KEYS));
 
+// The built-in detectors are there as soon as the core is loaded: runDetectors works at once.
+registerDetector(queryDetector);
+registerLeakDetectors();
+setQueryAggregator((s) => aggregateQueries(s.queries.toArray()));
+
 let ready: Promise<void> | null = null;
 
 /**
- * Registers the built-in detectors and loads what they need (libpg-query's WASM parser).
- * Call once before analysing; later calls return the same promise.
+ * Loads what the detectors need beyond the core (libpg-query's WASM parser, for PostgreSQL
+ * fingerprints). Call once before analysing; later calls return the same promise.
  */
 export function initDetectors(): Promise<void> {
   if (!ready) {
-    registerDetector(queryDetector);
-    registerLeakDetectors();
-    setQueryAggregator((s) => aggregateQueries(s.queries.toArray()));
     ready = initFingerprints().then(
       () => undefined,
       () => undefined,

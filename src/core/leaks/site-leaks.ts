@@ -4,7 +4,7 @@ import { formatBytes, round3 } from './format';
 import { steadyGrowth } from './growth-test';
 import type { LeakOptions } from './leak-options';
 import type { HeapSiteHistory, SiteSample, TrackedSite } from './site-history';
-import type { Point, Trend } from './trend-stats';
+import { theilSenSlope, type Point, type Trend } from './trend-stats';
 
 const MINUTE = 60_000;
 const MB = 1024 * 1024;
@@ -41,6 +41,11 @@ function judge(history: HeapSiteHistory, site: TrackedSite, session: Session, o:
       recentShare: o.leakRecentShare,
     });
     if (!trend) return null;
+    // A site's live bytes are a sampled estimate (Poisson noise of about sqrt(bytes × interval)):
+    // a few rounds of a full bounded cache can look like growth. The post-GC heap measured
+    // exactly between the same rounds must grow too, by at least half the site's rate.
+    const heap = session.heapMeasures.filter((m) => m.round >= 1).map((m) => ({ x: m.round, y: m.heapUsed }));
+    if (heap.length >= 3 && theilSenSlope(heap) < trend.slope / 2) return null;
     return { site, trend, perRound: true, liveBytes: series[series.length - 1].bytes, windowMs: series[series.length - 1].t - series[0].t };
   }
   const from = session.startedAt + o.leakWarmupMs;

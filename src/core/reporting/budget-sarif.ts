@@ -49,7 +49,7 @@ export function addBudgetResults(sarif: object, breaches: readonly Breach[], bud
           },
         },
       ],
-      partialFingerprints: { perfLensBudget: `${b.budgetKey}\u0000${b.figure}` },
+      partialFingerprints: { perfLensBudget: b.ruleId },
       properties: { scope: b.scope, figure: b.figure, value: b.value, [b.bound]: b.limit },
     });
   }

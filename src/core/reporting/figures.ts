@@ -74,7 +74,8 @@ function requestSamples(reqs: readonly Request[]): RequestSamples {
 
 /** Counts per whole second from `from` to `to` (epoch ms) of events at times `ts` with weights. */
 function perSecond(from: number, to: number, events: readonly { t: number; w: number }[]): number[] {
-  const n = Math.max(1, Math.ceil((to - from) / 1000));
+  if (!Number.isFinite(from) || !Number.isFinite(to) || to <= from) return [];
+  const n = Math.min(MAX_SECONDS, Math.max(1, Math.ceil((to - from) / 1000)));
   const out = new Array<number>(n).fill(0);
   for (const e of events) {
     const i = Math.floor((e.t - from) / 1000);
@@ -83,9 +84,16 @@ function perSecond(from: number, to: number, events: readonly { t: number; w: nu
   return out;
 }
 
-function lifetime(s: Session): [number, number] {
-  const start = s.startedAt || s.firstT;
-  return [start, Math.max(start, s.endedAt ?? s.lastT)];
+/** Seconds of per-second series kept before thinning: a day. */
+const MAX_SECONDS = 24 * 3600;
+
+/**
+ * The span this session was observed (epoch ms): from its first message, not from the
+ * process start (an attached process may have run for days before), to its end or last message.
+ */
+function observed(s: Session): [number, number] | null {
+  if (!Number.isFinite(s.firstT) || s.lastT <= 0) return null;
+  return [s.firstT, Math.max(s.firstT, s.endedAt ?? s.lastT)];
 }
 
 function runtimeFigures(sessions: readonly Session[]) {
@@ -115,11 +123,13 @@ function runtimeFigures(sessions: readonly Session[]) {
       rss.push(m.rss);
       if (peakRss === null || m.rss > peakRss) peakRss = m.rss;
     }
-    const [from, to] = lifetime(s);
-    aliveMs += to - from;
+    const span = observed(s);
     const gcs = s.gc.toArray();
-    for (const g of gcs) gcMs += g.durationMs;
-    gcPerSecond.push(...perSecond(from, to, gcs.map((g) => ({ t: g.t, w: g.durationMs }))));
+    if (span) {
+      aliveMs += span[1] - span[0];
+      for (const g of gcs) gcMs += g.durationMs;
+      gcPerSecond.push(...thinEvenly(perSecond(span[0], span[1], gcs.map((g) => ({ t: g.t, w: g.durationMs }))), MAX_SERIES_SAMPLES));
+    }
     for (const e of s.eventLoop.toArray()) {
       loop.push(e.p99Ms);
       if (loopP99 === null || e.p99Ms > loopP99) loopP99 = e.p99Ms;
@@ -142,8 +152,9 @@ function runtimeFigures(sessions: readonly Session[]) {
 }
 
 function timelineOf(reqs: readonly Request[], sessions: readonly Session[]): Timeline {
-  const starts = sessions.map((s) => lifetime(s)[0]).filter((t) => t > 0);
-  const ends = sessions.map((s) => lifetime(s)[1]);
+  const spans = sessions.map(observed).filter((x): x is [number, number] => x !== null);
+  const starts = spans.map((x) => x[0]);
+  const ends = spans.map((x) => x[1]);
   const t0 = starts.length ? Math.min(...starts) : reqs[0]?.t ?? 0;
   const end = Math.max(t0, ...ends, ...(reqs.length ? [reqs[reqs.length - 1].t] : []));
   const seconds = Math.max(1, Math.ceil((end - t0) / 1000));

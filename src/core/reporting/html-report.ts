@@ -191,7 +191,8 @@ export function renderHtmlReport(report: ReportWithFigures, options: HtmlReportO
   const read = options.readSource ?? readSourceFromDisk;
   const title = options.title ?? 'Perf Lens report';
   const seconds = Math.max(0, (Date.parse(report.endedAt) - Date.parse(report.startedAt)) / 1000);
-  const t0 = Date.parse(report.startedAt);
+  // From the first message seen: an attached process may have started days before.
+  const t0 = report.figures?.timeline.t0 ?? Date.parse(report.startedAt);
   const t1 = Date.parse(report.endedAt);
   const body: string[] = [
     `<h1>${esc(title)}</h1>`,

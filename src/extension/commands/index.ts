@@ -7,6 +7,7 @@ import { exportReport } from './export-report';
 import { clearFindings } from './clear-findings';
 import { copyQuery, revealFinding } from './finding-actions';
 import { showCharts } from './show-charts';
+import { compareWithBaseline } from './compare-baseline';
 import { attachToNodeProcess } from '../attach/attach-command';
 
 /**
@@ -23,6 +24,7 @@ export const COMMANDS: Readonly<Record<string, CommandHandler>> = {
   'perfLens.showCharts': showCharts,
   'perfLens.exportReport': exportReport,
   'perfLens.clearFindings': clearFindings,
+  'perfLens.compareWithBaseline': compareWithBaseline,
   'perfLens.revealFinding': revealFinding,
   'perfLens.copyQuery': copyQuery,
 };

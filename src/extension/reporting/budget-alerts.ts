@@ -14,7 +14,8 @@ const CHECK_MS = 3000;
  * mark `$(warning) 2 budgets` whose tooltip lists them; met budgets hide the mark.
  */
 export class BudgetAlerts implements vscode.Disposable {
-  private readonly item = vscode.window.createStatusBarItem('perfLens.budgets', vscode.StatusBarAlignment.Left, 49);
+  /** made on the first breach: no budget, no item */
+  private itemValue: vscode.StatusBarItem | null = null;
   private readonly subscriptions: { dispose(): void }[];
   private timer: NodeJS.Timeout | null = null;
   private announced = new Set<string>();
@@ -26,8 +27,6 @@ export class BudgetAlerts implements vscode.Disposable {
     private readonly session: ProfilingSession,
     private readonly readSetting: () => unknown = () => vscode.workspace.getConfiguration('perfLens').get('budgets'),
   ) {
-    this.item.name = 'Perf Lens budgets';
-    this.item.command = 'perfLens.exportReport';
     this.subscriptions = [
       session.onDidChange(() => this.schedule()),
       session.onDidChangeSessions(() => this.check()),
@@ -42,8 +41,17 @@ export class BudgetAlerts implements vscode.Disposable {
     this.schedule();
   }
 
-  /** Checks now; returns the breaches. */
+  /** Checks now; returns the breaches. Never throws into the session's event listeners. */
   check(): Breach[] {
+    try {
+      return this.checkOrThrow();
+    } catch (err) {
+      console.error('Perf Lens: checking budgets failed', err);
+      return this.breaches;
+    }
+  }
+
+  private checkOrThrow(): Breach[] {
     const { budget, error } = budgetFromSetting(this.readSetting());
     if (error && error !== this.settingError) void vscode.window.showErrorMessage(`Perf Lens: ${error}`);
     this.settingError = error ?? null;
@@ -64,13 +72,23 @@ export class BudgetAlerts implements vscode.Disposable {
       void vscode.window.showWarningMessage(`Perf Lens: ${text}`);
     }
     if (this.breaches.length === 0) {
-      this.item.hide();
+      this.itemValue?.hide();
       return;
     }
     this.item.text = `$(warning) ${this.breaches.length} budget${this.breaches.length === 1 ? '' : 's'}`;
     this.item.tooltip = this.breaches.map((b) => b.message).join('\n');
-    this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
+    // ThemeColor is absent from some hosts' API stand-ins; the icon alone still marks it.
+    if (typeof vscode.ThemeColor === 'function') this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
     this.item.show();
+  }
+
+  private get item(): vscode.StatusBarItem {
+    if (!this.itemValue) {
+      this.itemValue = vscode.window.createStatusBarItem('perfLens.budgets', vscode.StatusBarAlignment.Left, 49);
+      this.itemValue.name = 'Perf Lens budgets';
+      this.itemValue.command = 'perfLens.exportReport';
+    }
+    return this.itemValue;
   }
 
   /** Re-checks every few seconds while processes are connected. */
@@ -89,6 +107,6 @@ export class BudgetAlerts implements vscode.Disposable {
   dispose(): void {
     if (this.timer) clearInterval(this.timer);
     for (const s of this.subscriptions) s.dispose();
-    this.item.dispose();
+    this.itemValue?.dispose();
   }
 }

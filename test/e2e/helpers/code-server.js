@@ -28,6 +28,10 @@ const USER_SETTINGS = {
   'remote.autoForwardPorts': false,
   'workbench.colorTheme': 'Default Dark Modern',
   'editor.minimap.enabled': false,
+  // Long demo lines stay in view beside the side bar and the charts, without horizontal scrolling.
+  'editor.wordWrap': 'on',
+  // The hover below its line leaves the code above it in view.
+  'editor.hover.above': false,
   'chat.commandCenter.enabled': false,
   'typescript.disableAutomaticTypeAcquisition': true,
 };

@@ -193,7 +193,7 @@ class Workbench {
 
   /**
    * What the charts panel shows: its summary line, the processes it offers, a fingerprint of
-   * each chart's pixels with the share of drawn (non-transparent) pixels, the top-queries rows
+   * each chart's pixels with the count of its coloured (data) pixels, the top-queries rows
    * and the findings count.
    */
   async readCharts() {
@@ -205,12 +205,14 @@ class Workbench {
         const ctx = c.getContext('2d');
         const { data } = ctx.getImageData(0, 0, c.width, c.height);
         let hash = 0;
-        let drawn = 0;
+        let colored = 0;
         for (let i = 0; i < data.length; i += 4) {
-          hash = (hash * 31 + data[i] + data[i + 1] * 3 + data[i + 2] * 7 + data[i + 3] * 11) | 0;
-          if (data[i + 3] > 0) drawn++;
+          const [r, g, b, a] = [data[i], data[i + 1], data[i + 2], data[i + 3]];
+          hash = (hash * 31 + r + g * 3 + b * 7 + a * 11) | 0;
+          // Axes, grid and labels are grey; only the data (and the legend's boxes) has colour.
+          if (a > 128 && Math.max(r, g, b) - Math.min(r, g, b) > 60) colored++;
         }
-        charts[c.dataset.chart] = { width: c.width, height: c.height, hash, drawn };
+        charts[c.dataset.chart] = { width: c.width, height: c.height, hash, colored };
       }
       const queries = [...document.querySelectorAll('vscode-table-body vscode-table-row')].map((row) =>
         [...row.querySelectorAll('vscode-table-cell')].map((cell) => cell.textContent.trim()),

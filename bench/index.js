@@ -1,0 +1,128 @@
+#!/usr/bin/env node
+// `npm run bench`: every benchmark, one after the other (each in its own child process, so
+// none disturbs another), then ONE table of the ratios they measured side by side:
+//   agent overhead     bench/overhead.js       req/s and RSS with vs without the agent
+//   query capture      bench/query-capture.js  µs per query with vs without capture
+//   snapshot parse     bench/snapshot-parse.js MB/s and peak RSS, Perf Lens vs memlab
+//   live latency       bench/live-latency.js   event in the app → chart update (p95 ≤ 250 ms)
+// Their own outputs go to stderr as they run; their JSON stays in bench/results/.
+//
+//   node bench/index.js [--quick] [--only overhead,query,snapshot,latency]
+// --quick runs each in its short mode (a few minutes in all); the default is their full runs.
+const fs = require('node:fs');
+const path = require('node:path');
+const { spawn } = require('node:child_process');
+
+const results = path.join(__dirname, 'results');
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const onlyAt = args.indexOf('--only');
+const only = onlyAt >= 0 ? args[onlyAt + 1].split(',') : null;
+
+/** Runs a bench; resolves with its stdout. Its output is shown on stderr as it comes. */
+function runBench(file, benchArgs, env = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(__dirname, file), ...benchArgs], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      process.stderr.write(d);
+    });
+    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${file} exited with code ${code}`))));
+  });
+}
+
+const readJson = (name) => JSON.parse(fs.readFileSync(path.join(results, name), 'utf8'));
+
+const BENCHES = {
+  async overhead() {
+    const out = path.join(results, 'overhead.json');
+    await runBench('overhead.js', [...(quick ? ['--quick'] : []), '--out', out]);
+    const s = readJson('overhead.json').summary;
+    const base = s.without;
+    const agent = s['with agent'];
+    return [
+      { bench: 'agent overhead', measure: 'throughput (req/s)', baseline: base.reqPerSec.median, perfLens: agent.reqPerSec.median, ratio: agent.ratio, goal: '≥ 0.98', met: agent.ratio >= 0.98 },
+      { bench: 'agent overhead', measure: 'CPU per request (µs)', baseline: base.cpuPerReqUs.median, perfLens: agent.cpuPerReqUs.median, ratio: agent.cpuPerReqRatio, goal: '≤ 1.02', met: agent.cpuPerReqRatio <= 1.02 },
+      { bench: 'agent overhead', measure: 'app RSS (MB)', baseline: base.rssMB.median, perfLens: agent.rssMB.median, ratio: agent.rssMB.median / base.rssMB.median, goal: '≤ +15 MB', met: agent.rssIncreaseMB <= 15 },
+    ];
+  },
+  async query() {
+    const out = await runBench('query-capture.js', quick ? ['--runs', '2', '--queries', '10000'] : []);
+    // query-capture.js prints one line per driver: "sqlite  without 1.23 µs/query  with 2.34 µs/query  capture … ratio 1.90"
+    const rows = [];
+    for (const m of out.matchAll(/^(\S+)\s+without\s+([\d.]+) µs\/query\s+with\s+([\d.]+) µs\/query\s+capture\s+(-?[\d.]+) µs\/query\s+ratio\s+([\d.]+)/gm)) {
+      rows.push({ bench: 'query capture', measure: `${m[1]} µs per query`, baseline: Number(m[2]), perfLens: Number(m[3]), ratio: Number(m[5]), goal: 'cost shown', met: null });
+    }
+    if (rows.length === 0) throw new Error('query-capture.js printed no result line');
+    fs.writeFileSync(path.join(results, 'query-capture.json'), JSON.stringify({ when: new Date().toISOString(), node: process.version, rows }, null, 2) + '\n');
+    return rows;
+  },
+  async snapshot() {
+    await runBench('snapshot-parse.js', [], quick ? { BENCH_QUICK: '1' } : {});
+    const { rows, goals } = readJson('snapshot-parse.json');
+    const out = [];
+    for (const size of [...new Set(rows.map((r) => r.snapshotMB))]) {
+      const memlab = rows.find((r) => r.snapshotMB === size && r.parser === 'memlab');
+      const ours = rows.find((r) => r.snapshotMB === size && r.parser === 'perf-lens');
+      if (!memlab || !ours) continue;
+      const mb = size.toFixed(0);
+      out.push({ bench: 'snapshot parse', measure: `${mb} MB file: MB/s (vs memlab)`, baseline: memlab.mbPerS, perfLens: ours.mbPerS, ratio: ours.mbPerS / memlab.mbPerS, goal: `≥ ${goals.minThroughputRatio}×`, met: ours.mbPerS / memlab.mbPerS >= goals.minThroughputRatio });
+      out.push({ bench: 'snapshot parse', measure: `${mb} MB file: peak RSS MB (vs memlab)`, baseline: memlab.peakRssMB, perfLens: ours.peakRssMB, ratio: ours.peakRssMB / memlab.peakRssMB, goal: `≤ ${goals.maxRssPerFile}× file`, met: ours.rssPerFile <= goals.maxRssPerFile });
+    }
+    return out;
+  },
+  async latency() {
+    await runBench('live-latency.js', quick ? ['--quick'] : []);
+    const r = readJson('live-latency.json');
+    const goal = r.goals.p95Ms;
+    return [
+      ['event → server p95 (ms)', r.transport],
+      ['request → chart p95 (ms)', r.request],
+      ['query → chart table p95 (ms)', r.query],
+    ].map(([measure, s]) => ({ bench: 'live latency', measure, baseline: goal, perfLens: s.p95, ratio: s.p95 / goal, goal: `≤ ${goal} ms`, met: s.p95 <= goal }));
+  },
+};
+
+function printTable(rows) {
+  const fmt = (v, d) => (v === null || v === undefined || !Number.isFinite(v) ? 'n/a' : v.toFixed(d));
+  const header = ['benchmark', 'measure', 'baseline', 'Perf Lens', 'ratio', 'goal', 'met'];
+  const table = rows.map((r) => [r.bench, r.measure, fmt(r.baseline, 1), fmt(r.perfLens, 1), fmt(r.ratio, 3), r.goal, r.met === null ? '—' : r.met ? 'yes' : 'NO']);
+  const widths = header.map((h, i) => Math.max(h.length, ...table.map((t) => t[i].length)));
+  const line = (cells) => cells.map((c, i) => (i < 2 || i > 4 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+  console.log(`\nPerf Lens benchmarks${quick ? ' (quick)' : ''} — node ${process.version}, ${require('node:os').cpus().length} CPUs`);
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const t of table) console.log(line(t));
+  console.log('baseline: without the agent / memlab / the goal; ratio = Perf Lens ÷ baseline.');
+}
+
+async function main() {
+  fs.mkdirSync(results, { recursive: true });
+  const rows = [];
+  const failed = [];
+  for (const [name, bench] of Object.entries(BENCHES)) {
+    if (only && !only.includes(name)) continue;
+    process.stderr.write(`\n=== ${name} ===\n`);
+    try {
+      rows.push(...(await bench()));
+    } catch (err) {
+      failed.push(`${name}: ${err.message}`);
+      rows.push({ bench: name, measure: `failed: ${err.message}`, baseline: null, perfLens: null, ratio: null, goal: '', met: false });
+    }
+  }
+  printTable(rows);
+  fs.writeFileSync(path.join(results, 'index.json'), JSON.stringify({ when: new Date().toISOString(), node: process.version, quick, rows }, null, 2) + '\n');
+  if (failed.length) {
+    console.error(`bench: ${failed.join('; ')}`);
+    process.exit(1);
+  }
+}
+
+main().catch((err) => {
+  console.error(`bench: ${err.message}`);
+  process.exit(1);
+});
