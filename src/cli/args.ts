@@ -20,6 +20,8 @@ export interface RunOptions extends OutputOptions {
   record?: string;
   load?: string;
   rounds: number;
+  /** heap snapshots after the last three rounds, into this folder */
+  snapshots?: string;
   durationS?: number;
 }
 
@@ -60,6 +62,9 @@ Options:
   --record FILE        write every message received as NDJSON (input of analyze)
   --load "CMD"         once the app listens, run CMD (PERF_LENS_PORT, PERF_LENS_URL_BASE set); stop after it
   --rounds N           run the --load command N times, measuring the heap after a forced GC between rounds
+  --snapshots          with --rounds N ≥ 3: heap snapshots after the last three rounds, diffed to name
+                       the leaked objects and what retains them (files in perf-lens-snapshots/)
+  --snapshot-dir DIR   the same, with the snapshot files in DIR
   --duration S         stop the app after S seconds
   --root DIR           project root for relative paths (default: current directory)
   --fail-on KINDS      comma list of finding kinds; exit 1 if any is found
@@ -133,6 +138,8 @@ export function parseArgs(argv: string[], cwd: string): ParsedArgs {
       case '--budget': out.budget = take(); break;
       case '--record': out.record = take(); break;
       case '--load': out.load = take(); break;
+      case '--snapshots': out.snapshots = 'perf-lens-snapshots'; break;
+      case '--snapshot-dir': out.snapshots = take(); break;
       case '--rounds': out.rounds = positiveNumber(take(), flag, true); roundsGiven = true; break;
       case '--duration': out.durationS = positiveNumber(take(), flag, false); break;
       case '--root': out.root = take(); break;
@@ -156,16 +163,20 @@ export function parseArgs(argv: string[], cwd: string): ParsedArgs {
 
   if (sub === 'analyze') {
     if (positional.length !== 1) throw new UsageError('analyze needs exactly one recording file.');
-    for (const f of ['record', 'load', 'durationS'] as const) {
+    for (const f of ['record', 'load', 'durationS', 'snapshots'] as const) {
       if (out[f] !== undefined) throw new UsageError(`The option --${f === 'durationS' ? 'duration' : f} belongs to "run", not "analyze".`);
     }
     if (roundsGiven) throw new UsageError('The option --rounds belongs to "run", not "analyze".');
     if (out.command.length) throw new UsageError('analyze takes no command after "--".');
-    const { command: _c, record: _r, load: _l, rounds: _n, durationS: _d, ...rest } = out;
+    const { command: _c, record: _r, load: _l, rounds: _n, durationS: _d, snapshots: _s, ...rest } = out;
     return { kind: 'analyze', options: { ...rest, recording: path.resolve(cwd, positional[0]) } };
   }
   if (positional.length) throw new UsageError(`Unexpected argument "${positional[0]}"; put the app's command after "--".`);
   if (out.command.length === 0) throw new UsageError('run needs the command to profile after "--", for example: perf-lens run -- node app.js.');
   if (roundsGiven && !out.load) throw new UsageError('The option --rounds needs --load.');
+  if (out.snapshots !== undefined) {
+    if (!out.load || out.rounds < 3) throw new UsageError('The option --snapshots needs --load and --rounds 3 or more.');
+    out.snapshots = path.resolve(cwd, out.snapshots);
+  }
   return { kind: 'run', options: out };
 }

@@ -53,12 +53,14 @@ export async function finishReport(
   sessions: readonly Session[],
   opts: OutputOptions,
   cwd: string,
+  /** optional fields added to the JSON report (e.g. snapshotDiffs of --snapshots) */
+  extra?: Record<string, unknown>,
 ): Promise<{ report: Report; exitCode: number }> {
   await initDetectors();
   const budget = opts.budget ? loadBudget(opts.budget, cwd) : null;
   const report = withFigures(analyzeSessions(sessions, opts.detectors), sessions);
   const breaches = budget ? checkBudgets(report.figures!, budget.budget) : undefined;
-  if (opts.json) writeFile(opts.json, cwd, JSON.stringify(report, null, 2) + '\n');
+  if (opts.json) writeFile(opts.json, cwd, JSON.stringify(extra ? { ...report, ...extra } : report, null, 2) + '\n');
   if (opts.sarif) {
     const sarif = toSarif(report, opts.root);
     if (budget && breaches) addBudgetResults(sarif, breaches, { file: budget.file, text: budget.text, root: opts.root });

@@ -6,6 +6,7 @@ import { LiveStatus } from './live-status';
 import { runLoad } from './load-runner';
 import { finishReport } from './outputs';
 import { StartError } from './usage-error';
+import { formatSnapshotDiffs, RoundSnapshots } from './round-snapshots';
 
 /** NODE_OPTIONS with the agent preloaded; the path is quoted for spaces. */
 export function nodeOptionsWithAgent(existing: string | undefined, agentPath: string): string {
@@ -80,9 +81,10 @@ export async function run(opts: RunOptions, cwd: string): Promise<number> {
     : null;
 
   let loadError: Error | null = null;
+  const snapshots = opts.snapshots ? new RoundSnapshots(opts.snapshots) : null;
   if (opts.load) {
     try {
-      await driveLoad(opts, app, store, server, cwd);
+      await driveLoad(opts, app, store, server, cwd, snapshots);
     } catch (err) {
       loadError = err as Error;
     }
@@ -104,11 +106,24 @@ export async function run(opts: RunOptions, cwd: string): Promise<number> {
     throw new StartError('No Perf Lens agent connected: the command started no Node.js process, or something replaced NODE_OPTIONS.');
   }
   if (loadError) throw loadError;
-  return (await finishReport(store.sessions, opts, cwd)).exitCode;
+  const snapshotDiffs = snapshots ? await snapshots.diff() : undefined;
+  const { exitCode } = await finishReport(store.sessions, opts, cwd, snapshotDiffs && { snapshotDiffs });
+  if (snapshots) {
+    process.stdout.write(formatSnapshotDiffs(snapshotDiffs ?? [], cwd));
+    for (const e of snapshots.errors) log(e.endsWith('.') ? e : `${e}.`);
+  }
+  return exitCode;
 }
 
 /** Waits for the app to listen, then runs the load command `rounds` times with heap measurements between. */
-async function driveLoad(opts: RunOptions, app: AppProcess, store: SessionStore, server: SessionServer, cwd: string): Promise<void> {
+async function driveLoad(
+  opts: RunOptions,
+  app: AppProcess,
+  store: SessionStore,
+  server: SessionServer,
+  cwd: string,
+  snapshots: RoundSnapshots | null,
+): Promise<void> {
   const listen = await waitForListen(store, app);
   if (!listen) throw new StartError('The app exited before it listened on a TCP port, so the --load command did not run.');
   await measureHeaps(server, store, 0);
@@ -117,6 +132,8 @@ async function driveLoad(opts: RunOptions, app: AppProcess, store: SessionStore,
     const code = await runLoad({ command: opts.load!, port: listen.port, round, cwd, env: process.env });
     if (code !== 0) log(`the load command exited with code ${code} in round ${round}.`);
     if (opts.rounds > 1 || round === 1) await measureHeaps(server, store, round);
+    const label = snapshots && RoundSnapshots.labelAfter(round, opts.rounds);
+    if (label) await snapshots!.take(server, store, label);
   }
 }
 

@@ -75,7 +75,9 @@ export function diffSnapshots(a: HeapGraph | IdSet, b: HeapGraph | IdSet, c: Hea
     const type = c.nodeTypeName(i);
     const name = STRING_TYPES.has(type) ? '(string)' : c.nodeName(i) || `(${type})`;
     const site = siteOf(c, i, urls);
-    const key = `${type}\0${name}\0${site.key}`;
+    // Plain objects and arrays have no site of their own: what holds them tells the app's
+    // leaking `history` entries apart from the runtime's objects of the same constructor.
+    const key = `${type}\0${name}\0${site.key}\0${holderOf(c, paths, i)}`;
     let gi = byKey.get(key);
     if (gi === undefined) {
       gi = groups.length;
@@ -101,6 +103,23 @@ export function diffSnapshots(a: HeapGraph | IdSet, b: HeapGraph | IdSet, c: Hea
     g.sampleNodeId = d.nodeId[nearest[gi]];
   });
   return groups.sort((x, y) => y.retainedSize - x.retainedSize || y.count - x.count);
+}
+
+/**
+ * The nearest named owner on the shortest retainer path: the first property or variable edge
+ * above the object (`Object 'history'` for an element of an array held as `history`).
+ */
+function holderOf(c: HeapGraph, paths: ReturnType<typeof shortestPaths>, i: number): string {
+  let v = i;
+  for (let step = 0; step < 8 && v !== 0; step++) {
+    const parent = paths.viaNode[v];
+    if (parent === 0) return '';
+    const e = paths.viaEdge[v];
+    const t = c.edgeTypeName(e);
+    if (t === 'property' || t === 'context') return `${c.nodeName(parent)} '${c.edgeLabel(e)}'`;
+    v = parent;
+  }
+  return '';
 }
 
 /** Like DevTools' class retained size: walk the dominator tree, count only a group's topmost members. */

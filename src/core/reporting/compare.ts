@@ -157,7 +157,12 @@ function intervalOf(figure: FigureName, b: Side, h: Side, rounds: number): Inter
       const bc = b.samples.heapSlopeCi;
       const hc = h.samples.heapSlopeCi;
       if (!bc || !hc) return 'too few memory samples';
-      return { low: hc[0] - bc[1], high: hc[1] - bc[0] };
+      // A leak grows with the work done: at twice the request rate the same code grows twice as
+      // fast per minute. The head's slope is judged at the base's rate, per request of load.
+      const bt = bf.throughputPerS ?? 0;
+      const ht = hf.throughputPerS ?? 0;
+      const k = bt > 0 && ht > 0 ? bt / ht : 1;
+      return { low: hc[0] * k - bc[1], high: hc[1] * k - bc[0] };
     }
     default:
       return null;

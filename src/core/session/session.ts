@@ -12,6 +12,7 @@ import type {
   SourceLocation,
 } from '../../protocol';
 import { HeapSiteHistory } from '../leaks/site-history';
+import { Interner } from './interner';
 import { RingBuffer } from './ring-buffer';
 
 /** How much of each stream a session keeps; older items are let go and counted. */
@@ -123,7 +124,7 @@ export class Session {
         break;
       case 'query':
         this.queryCount++;
-        this.queries.push(this.mapLocation ? this.mapQuery(msg) : msg);
+        this.queries.push(this.compactQuery(msg));
         break;
       case 'listen':
         this.listens.push(msg);
@@ -152,12 +153,22 @@ export class Session {
     if (exitCode !== undefined) this.exitCode = exitCode;
   }
 
-  private mapQuery(msg: QueryMessage): QueryMessage {
-    const map = this.mapLocation!;
-    return {
-      ...msg,
-      callsite: msg.callsite && map(msg.callsite),
-      stack: msg.stack?.map(map),
+  private readonly strings = new Interner();
+
+  /** Source-mapped call sites, and one shared copy of each repeated string. */
+  private compactQuery(msg: QueryMessage): QueryMessage {
+    const map = this.mapLocation;
+    const loc = (l: SourceLocation): SourceLocation => {
+      const m = map ? map(l) : l;
+      return { file: this.strings.intern(m.file), line: m.line, column: m.column };
     };
+    const out: QueryMessage = {
+      ...msg,
+      text: this.strings.intern(msg.text),
+      scope: msg.scope && { id: msg.scope.id, name: this.strings.intern(msg.scope.name) },
+      callsite: msg.callsite && loc(msg.callsite),
+    };
+    if (msg.stack) out.stack = msg.stack.map(loc);
+    return out;
   }
 }
