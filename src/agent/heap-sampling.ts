@@ -3,10 +3,16 @@ import type { HeapFrame, HeapSite, HeapSitesMessage } from '../protocol/messages
 import type { AgentContext } from './context';
 
 /**
- * Tier 2 of leak detection, agent side: V8's sampling heap profiler runs in-process for the
- * whole life of the app, and every `periodMs` (plus on the `heapSites` command, which the CLI
- * sends after the forced GC closing each `--rounds` round) its live samples are summed per
- * allocation site and sent as one `heapSites` message. The core tracks each site's series.
+ * Tier 2 of leak detection, agent side: V8's sampling heap profiler runs in-process, and every
+ * `periodMs` (plus on the `heapSites` command, which the CLI sends after the forced GC closing
+ * each `--rounds` round) its live samples are summed per allocation site and sent as one
+ * `heapSites` message. The core tracks each site's series.
+ *
+ * On demand, not always on: measured on Node 20, an HTTP app loses about 20 % of its CPU per
+ * request while the sampling profiler runs, at any interval (32 KB to 1 MB) and without any
+ * profile read. It starts with `heapSampling: true` (or settings) in PERF_LENS_OPTIONS, which
+ * the extension and `perf-lens run --heap-sampling` set, or on the first `heapSites` /
+ * `startHeapSampling` command (`--rounds` sends one at the baseline).
  *
  * A site is the nearest *application* frame (not node:, not node_modules, not the agent) on
  * the allocating stack: Map.prototype.set, EventEmitter#_addListener or new Timeout allocate
@@ -85,16 +91,28 @@ function settingsFrom(given?: Partial<HeapSamplingSettings>): HeapSamplingSettin
   return s;
 }
 
+/** `heapSampling` of PERF_LENS_OPTIONS: false (never), true or settings (from the start), absent (on demand). */
+function requested(): boolean | undefined {
+  try {
+    const v = (JSON.parse(process.env.PERF_LENS_OPTIONS || '{}') as { heapSampling?: unknown }).heapSampling;
+    if (v === false) return false;
+    if (v === true || (v !== null && typeof v === 'object')) return true;
+  } catch {
+    /* malformed options: the default */
+  }
+  return undefined;
+}
+
 export function installHeapSampling(ctx: AgentContext, given?: Partial<HeapSamplingSettings>): void {
   const settings = settingsFrom(given);
-  if (given === undefined && /"heapSampling"\s*:\s*false/.test(process.env.PERF_LENS_OPTIONS || '')) return;
+  const wanted = given !== undefined ? true : requested();
+  if (wanted === false) return;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const inspector = require('node:inspector') as typeof Inspector;
-  const session = new inspector.Session();
-  session.connect();
+  let session: Inspector.Session | null = null;
   const post = <T>(method: string, params: object = {}) =>
     new Promise<T>((resolve, reject) =>
-      session.post(method, params, (err, res) => (err ? reject(err) : resolve(res as T))),
+      session!.post(method, params, (err, res) => (err ? reject(err) : resolve(res as T))),
     );
 
   let reading = false;
@@ -102,7 +120,23 @@ export function installHeapSampling(ctx: AgentContext, given?: Partial<HeapSampl
   let period = settings.periodMs;
   let timer: NodeJS.Timeout | null = null;
 
+  let started: Promise<void> | null = null;
+  const ensureStarted = (): Promise<void> => {
+    if (started) return started;
+    session = new inspector.Session();
+    session.connect();
+    started = post('HeapProfiler.startSampling', { samplingInterval: settings.intervalBytes }).then(
+      () => schedule(period),
+      (err: unknown) => {
+        session?.disconnect();
+        throw err;
+      },
+    );
+    return started;
+  };
+
   const read = async (round?: number, gc = false): Promise<HeapSitesMessage> => {
+    await ensureStarted();
     if (gc) {
       await post('HeapProfiler.collectGarbage');
       await post('HeapProfiler.collectGarbage');
@@ -137,9 +171,8 @@ export function installHeapSampling(ctx: AgentContext, given?: Partial<HeapSampl
     timer.unref();
   };
 
-  post('HeapProfiler.startSampling', { samplingInterval: settings.intervalBytes })
-    .then(() => schedule(period))
-    .catch(() => session.disconnect());
+  if (wanted) ensureStarted().catch(() => undefined);
+  ctx.onCommand?.('startHeapSampling', () => ensureStarted().then(() => ({ intervalBytes: settings.intervalBytes })));
 
   // After `measureHeap`, the CLI asks for the sites of the round that just ended. A GC of our
   // own first (default on) so the profile holds live objects only, whoever asks.

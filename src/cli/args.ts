@@ -20,6 +20,8 @@ export interface RunOptions extends OutputOptions {
   record?: string;
   load?: string;
   rounds: number;
+  /** run the sampling heap profiler from the start (leak sites over time, without --rounds) */
+  heapSampling?: boolean;
   /** heap snapshots after the last three rounds, into this folder */
   snapshots?: string;
   durationS?: number;
@@ -62,6 +64,8 @@ Options:
   --record FILE        write every message received as NDJSON (input of analyze)
   --load "CMD"         once the app listens, run CMD (PERF_LENS_PORT, PERF_LENS_URL_BASE set); stop after it
   --rounds N           run the --load command N times, measuring the heap after a forced GC between rounds
+  --heap-sampling      run the sampling heap profiler from the start, so leaks are found on their
+                       lines over time without --rounds (it costs the app CPU; --rounds turns it on by itself)
   --snapshots          with --rounds N ≥ 3: heap snapshots after the last three rounds, diffed to name
                        the leaked objects and what retains them (files in perf-lens-snapshots/)
   --snapshot-dir DIR   the same, with the snapshot files in DIR
@@ -138,6 +142,7 @@ export function parseArgs(argv: string[], cwd: string): ParsedArgs {
       case '--budget': out.budget = take(); break;
       case '--record': out.record = take(); break;
       case '--load': out.load = take(); break;
+      case '--heap-sampling': out.heapSampling = true; break;
       case '--snapshots': out.snapshots = 'perf-lens-snapshots'; break;
       case '--snapshot-dir': out.snapshots = take(); break;
       case '--rounds': out.rounds = positiveNumber(take(), flag, true); roundsGiven = true; break;
@@ -163,12 +168,12 @@ export function parseArgs(argv: string[], cwd: string): ParsedArgs {
 
   if (sub === 'analyze') {
     if (positional.length !== 1) throw new UsageError('analyze needs exactly one recording file.');
-    for (const f of ['record', 'load', 'durationS', 'snapshots'] as const) {
-      if (out[f] !== undefined) throw new UsageError(`The option --${f === 'durationS' ? 'duration' : f} belongs to "run", not "analyze".`);
+    for (const f of ['record', 'load', 'durationS', 'snapshots', 'heapSampling'] as const) {
+      if (out[f] !== undefined) throw new UsageError(`The option --${f === 'durationS' ? 'duration' : f === 'heapSampling' ? 'heap-sampling' : f} belongs to "run", not "analyze".`);
     }
     if (roundsGiven) throw new UsageError('The option --rounds belongs to "run", not "analyze".');
     if (out.command.length) throw new UsageError('analyze takes no command after "--".');
-    const { command: _c, record: _r, load: _l, rounds: _n, durationS: _d, snapshots: _s, ...rest } = out;
+    const { command: _c, record: _r, load: _l, rounds: _n, durationS: _d, snapshots: _s, heapSampling: _h, ...rest } = out;
     return { kind: 'analyze', options: { ...rest, recording: path.resolve(cwd, positional[0]) } };
   }
   if (positional.length) throw new UsageError(`Unexpected argument "${positional[0]}"; put the app's command after "--".`);

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { diffSnapshots, formatLeakGroups, parseSnapshotFile, type LeakGroup, type SessionServer, type SessionStore } from '../core';
+import { formatLeakGroups, type LeakGroup, type SessionServer, type SessionStore } from '../core';
+import { compareSnapshotFiles } from '../core/heap/compare-files';
 
 export type SnapshotLabel = 'baseline' | 'target' | 'final';
 
@@ -52,10 +53,8 @@ export class RoundSnapshots {
     for (const [pid, files] of this.taken) {
       if (!files.baseline || !files.target || !files.final) continue;
       try {
-        const baseline = (await parseSnapshotFile(files.baseline)).sortedIds();
-        const target = (await parseSnapshotFile(files.target)).sortedIds();
-        const final = await parseSnapshotFile(files.final);
-        out.push({ pid, files: files as Record<SnapshotLabel, string>, groups: diffSnapshots(baseline, target, final) });
+        const all = files as Record<SnapshotLabel, string>;
+        out.push({ pid, files: all, groups: await compareSnapshotFiles(all) });
       } catch (err) {
         this.errors.push(`The heap snapshots of process ${pid} could not be compared: ${(err as Error).message}`);
       }

@@ -14,6 +14,19 @@ export function nodeOptionsWithAgent(existing: string | undefined, agentPath: st
   return [existing?.trim(), `--require ${quoted}`].filter(Boolean).join(' ');
 }
 
+/** PERF_LENS_OPTIONS with the sampling heap profiler asked for from the start. */
+function withHeapSampling(raw: string | undefined): string {
+  let options: Record<string, unknown> = {};
+  try {
+    const parsed = JSON.parse(raw || '{}');
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) options = parsed;
+  } catch {
+    /* not JSON: replaced */
+  }
+  if (options.heapSampling === undefined || options.heapSampling === false) options.heapSampling = true;
+  return JSON.stringify(options);
+}
+
 const log = (msg: string) => process.stderr.write(`perf-lens: ${msg}\n`);
 
 /** `perf-lens run`: start the command under the agent, collect, stop, report. */
@@ -51,6 +64,7 @@ export async function run(opts: RunOptions, cwd: string): Promise<number> {
     PERF_LENS_URL: url,
     PERF_LENS_TOKEN: server.token,
   };
+  if (opts.heapSampling) env.PERF_LENS_OPTIONS = withHeapSampling(process.env.PERF_LENS_OPTIONS);
 
   const status = new LiveStatus(store, process.stdout);
   let app: AppProcess;

@@ -56,7 +56,7 @@ function document(vscode, text) {
 
 test('an N+1 in a profiled process becomes a diagnostic on its line, with hover, quick fixes, view row and status', async (t) => {
   const { rec, vscode, child, stderr } = await profileApp(t, { 'perfLens.agent.sampleIntervalMs': 200, 'perfLens.openChartsOnConnect': true });
-  assert.equal(rec.terminals[0].options.env.PERF_LENS_OPTIONS, '{"sampleIntervalMs":200}');
+  assert.equal(rec.terminals[0].options.env.PERF_LENS_OPTIONS, '{"sampleIntervalMs":200,"heapSampling":true}');
 
   await until(() => nPlusOneDiagnostic(rec), `a diagnostic on ${APP}:${N_PLUS_ONE_LINE} (stderr: ${stderr()})`);
   const d = nPlusOneDiagnostic(rec);

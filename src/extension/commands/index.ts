@@ -9,6 +9,9 @@ import { copyQuery, revealFinding } from './finding-actions';
 import { showCharts } from './show-charts';
 import { compareWithBaseline } from './compare-baseline';
 import { attachToNodeProcess } from '../attach/attach-command';
+import { takeHeapSnapshot } from './take-heap-snapshot';
+import { compareHeapSnapshots } from './compare-heap-snapshots';
+import { startCpuProfile, stopCpuProfile } from './cpu-profile';
 
 /**
  * Every command the extension registers, by the id package.json contributes. One table, so the
@@ -25,6 +28,10 @@ export const COMMANDS: Readonly<Record<string, CommandHandler>> = {
   'perfLens.exportReport': exportReport,
   'perfLens.clearFindings': clearFindings,
   'perfLens.compareWithBaseline': compareWithBaseline,
+  'perfLens.takeHeapSnapshot': takeHeapSnapshot,
+  'perfLens.compareHeapSnapshots': compareHeapSnapshots,
+  'perfLens.startCpuProfile': startCpuProfile,
+  'perfLens.stopCpuProfile': stopCpuProfile,
   'perfLens.revealFinding': revealFinding,
   'perfLens.copyQuery': copyQuery,
 };
