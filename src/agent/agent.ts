@@ -8,6 +8,7 @@ import { Commands } from './commands';
 import { installHeapSampling } from './heap-sampling';
 import { installHeapMeasure } from './heap-measure';
 import { installHeapSnapshot } from './heap-snapshot';
+import { installCpuProfile } from './cpu-profile';
 import type { AgentContext, AgentOptions } from './context';
 import { installLifecycle } from './lifecycle';
 import { cpuSampler } from './probes/cpu';
@@ -101,6 +102,7 @@ export function startAgent(config: AgentConfig): RunningAgent {
   attempt(() => installHeapMeasure(context));
   attempt(() => installHeapSampling(context));
   attempt(() => installHeapSnapshot(context));
+  attempt(() => installCpuProfile(context));
   if (options.probes.queries) attempt(() => installQueryProbes(context));
 
   installLifecycle(transport, (exitCode) => {

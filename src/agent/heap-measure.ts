@@ -1,3 +1,4 @@
+import { inspectorPost } from './inspector-session';
 import type { AgentContext } from './context';
 
 /**
@@ -26,24 +27,7 @@ export function installHeapMeasure(ctx: AgentContext): void {
   });
 }
 
+/** Two full collections: the first can leave weakly held objects for the second. */
 function collectGarbage(): Promise<void> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const inspector = require('node:inspector') as typeof import('node:inspector');
-  const session = new inspector.Session();
-  session.connect();
-  return new Promise<void>((resolve) => {
-    // Twice: the first pass can leave weakly held objects for the second.
-    // Each step waits for setImmediate: a post() or disconnect() made inside a post callback
-    // (which runs synchronously within post()) never completes on Node 20 and hangs the app.
-    session.post('HeapProfiler.collectGarbage', () => {
-      setImmediate(() => {
-        session.post('HeapProfiler.collectGarbage', () => {
-          setImmediate(() => {
-            session.disconnect();
-            resolve();
-          });
-        });
-      });
-    });
-  });
+  return inspectorPost('HeapProfiler.collectGarbage').then(() => inspectorPost('HeapProfiler.collectGarbage')).then(() => undefined);
 }

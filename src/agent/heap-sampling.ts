@@ -1,4 +1,4 @@
-import type * as Inspector from 'node:inspector';
+import { inspectorPost } from './inspector-session';
 import type { HeapFrame, HeapSite, HeapSitesMessage } from '../protocol/messages';
 import type { AgentContext } from './context';
 
@@ -107,13 +107,7 @@ export function installHeapSampling(ctx: AgentContext, given?: Partial<HeapSampl
   const settings = settingsFrom(given);
   const wanted = given !== undefined ? true : requested();
   if (wanted === false) return;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const inspector = require('node:inspector') as typeof Inspector;
-  let session: Inspector.Session | null = null;
-  const post = <T>(method: string, params: object = {}) =>
-    new Promise<T>((resolve, reject) =>
-      session!.post(method, params, (err, res) => (err ? reject(err) : resolve(res as T))),
-    );
+  const post = inspectorPost;
 
   let reading = false;
   let slowReads = 0;
@@ -123,15 +117,7 @@ export function installHeapSampling(ctx: AgentContext, given?: Partial<HeapSampl
   let started: Promise<void> | null = null;
   const ensureStarted = (): Promise<void> => {
     if (started) return started;
-    session = new inspector.Session();
-    session.connect();
-    started = post('HeapProfiler.startSampling', { samplingInterval: settings.intervalBytes }).then(
-      () => schedule(period),
-      (err: unknown) => {
-        session?.disconnect();
-        throw err;
-      },
-    );
+    started = post('HeapProfiler.startSampling', { samplingInterval: settings.intervalBytes }).then(() => schedule(period));
     return started;
   };
 

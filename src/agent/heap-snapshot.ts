@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import type * as Inspector from 'node:inspector';
+import { inspectorSession } from './inspector-session';
 import * as path from 'node:path';
 import type { AgentContext } from './context';
 
@@ -121,18 +121,15 @@ class ChunkSink {
 }
 
 function takeSnapshot(onChunk: (chunk: string) => void): Promise<void> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const inspector = require('node:inspector') as typeof Inspector;
-  const session = new inspector.Session();
-  session.connect();
+  const session = inspectorSession();
   const listener = (m: { params: { chunk: string } }) => onChunk(m.params.chunk);
   session.on('HeapProfiler.addHeapSnapshotChunk', listener);
   return new Promise<void>((resolve, reject) => {
     session.post('HeapProfiler.takeHeapSnapshot', { reportProgress: false }, (err) => {
-      // disconnect() inside a post callback never completes on Node 20: leave the callback first.
+      // Settle on the next turn: a post() made inside a post callback never completes on Node 20.
+      // The session stays connected: its disconnect would renumber every heap object.
       setImmediate(() => {
         session.off('HeapProfiler.addHeapSnapshotChunk', listener);
-        session.disconnect();
         if (err) reject(err);
         else resolve();
       });

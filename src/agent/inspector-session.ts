@@ -1,0 +1,29 @@
+import type * as Inspector from 'node:inspector';
+
+/**
+ * The agent's one in-process inspector session, connected on first use and never
+ * disconnected: a session's disconnect clears V8's heap object ids (measured on Node 20 and
+ * 22), and the three-snapshot diff needs an object to keep its id from one snapshot to the next.
+ */
+let shared: Inspector.Session | null = null;
+
+export function inspectorSession(): Inspector.Session {
+  if (!shared) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const inspector = require('node:inspector') as typeof Inspector;
+    shared = new inspector.Session();
+    shared.connect();
+  }
+  return shared;
+}
+
+/**
+ * One inspector call. Settles on the next turn: a post() made inside another post's callback
+ * (which runs synchronously within post()) never completes on Node 20 and hangs the app.
+ */
+export function inspectorPost<T = unknown>(method: string, params: object = {}): Promise<T> {
+  const session = inspectorSession();
+  return new Promise<T>((resolve, reject) =>
+    session.post(method, params, (err, res) => setImmediate(() => (err ? reject(err) : resolve(res as T)))),
+  );
+}
