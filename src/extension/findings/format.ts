@@ -1,4 +1,5 @@
 /** Numbers as a developer reads them in a hover, a tree row or the status bar. Pure. */
+import { KIND_TITLES } from '../../core/live/markdown-report';
 
 const KB = 1024;
 const MB = 1024 * 1024;
@@ -34,17 +35,8 @@ export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-/** How the side panel and the hover name each kind of finding. */
-export const KIND_LABELS: Readonly<Record<string, string>> = Object.freeze({
-  'n-plus-one': 'N+1 queries',
-  'slow-query': 'Slow queries',
-  'duplicate-query': 'Duplicate queries',
-  leak: 'Memory leaks',
-  'heap-growth': 'Heap growth',
-  'heap-limit': 'Heap near its limit',
-  'gc-pressure': 'GC pressure',
-  'event-loop-block': 'Event loop blocking',
-});
+/** How the side panel and the hover name each kind of finding: the report's headings. */
+export const KIND_LABELS = KIND_TITLES;
 
 export function kindLabel(kind: string): string {
   return KIND_LABELS[kind] ?? kind;
