@@ -156,7 +156,10 @@ export class Transport {
         perMessageDeflate: false, // compression would make sends asynchronous, and the exit path needs them synchronous
         handshakeTimeout: 5000,
         createConnection: unrefConnection,
-      } as WebSocket.ClientOptions);
+        // Masking guards browsers' frames against proxies; on a loopback link it is only a
+        // byte-by-byte XOR of every batch in JavaScript. A zero mask lets ws skip it.
+        generateMask: (mask: Buffer) => mask.fill(0),
+      } as unknown as WebSocket.ClientOptions);
     } catch {
       this.stopped = true; // a URL ws cannot even parse will not get better
       this.queue = [];
