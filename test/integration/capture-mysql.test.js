@@ -6,7 +6,7 @@ const assert = require('node:assert/strict');
 const path = require('node:path');
 const { startServer } = require('../helpers/agent-harness');
 const { startMariadb } = require('../helpers/mariadb');
-const { runFixture, queriesAt } = require('../fixtures/capture/run');
+const { runFixture, expectQueriesAt, assertOneAfterAnother } = require('../fixtures/capture/run');
 
 const file = path.join(__dirname, '..', 'fixtures', 'capture', 'mysql-app.cjs');
 
@@ -21,30 +21,7 @@ after(async () => {
   await Promise.all([srv && srv.close(), db && db.stop()]);
 });
 
-function expectAt(name, count, check = () => {}) {
-  const at = queriesAt(run.queries, file, run.lines.get(name));
-  assert.equal(at.length, count, `${name}: ${at.length} queries at line ${run.lines.get(name)}; got ${JSON.stringify(run.queries.map((q) => [q.text.slice(0, 40), q.callsite && q.callsite.line]))}`);
-  for (const q of at) {
-    assert.equal(q.db, 'mysql', name);
-    assert.ok(q.durationMs >= 0, name);
-    assert.ok(q.scope && typeof q.scope.id === 'string', `${name} has a scope`);
-    check(q);
-  }
-  return at;
-}
-
-/**
- * One connection runs them one at a time: timed from the moment the pool hands a query to
- * the connection, their intervals follow each other; timed from `pool.query` (queue wait
- * included) they would all start together and overlap.
- */
-function assertOneAfterAnother(queries) {
-  const sorted = [...queries].sort((a, b) => a.t - b.t);
-  for (let i = 1; i < sorted.length; i++) {
-    const previousEnd = sorted[i - 1].t + sorted[i - 1].durationMs;
-    assert.ok(sorted[i].t >= previousEnd - 1, `query ${i} starts ${(previousEnd - sorted[i].t).toFixed(1)} ms before the previous one ended`);
-  }
-}
+const expectAt = (name, count, check) => expectQueriesAt(run, file, name, count, 'mysql', check);
 
 describe('mysql2 capture', () => {
   it('runs the app unchanged', () => {

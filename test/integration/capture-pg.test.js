@@ -7,7 +7,7 @@ const path = require('node:path');
 const { startServer, launch } = require('../helpers/agent-harness');
 const { startPostgres } = require('../helpers/postgres');
 const { runtimes } = require('../helpers/runtimes');
-const { runFixture, queriesAt } = require('../fixtures/capture/run');
+const { runFixture, queriesAt, expectQueriesAt, assertOneAfterAnother } = require('../fixtures/capture/run');
 
 const fixtures = path.join(__dirname, '..', 'fixtures', 'capture');
 
@@ -20,31 +20,7 @@ after(async () => {
   await Promise.all([srv && srv.close(), pg && pg.stop()]);
 });
 
-/** Asserts `count` postgres queries at the marker, each matching `check`; returns them. */
-function expectAt(run, file, name, count, check = () => {}) {
-  const at = queriesAt(run.queries, file, run.lines.get(name));
-  assert.equal(at.length, count, `${name}: ${at.length} queries at line ${run.lines.get(name)}; got ${JSON.stringify(run.queries.map((q) => [q.text.slice(0, 40), q.callsite && q.callsite.line]))}`);
-  for (const q of at) {
-    assert.equal(q.db, 'postgres', name);
-    assert.ok(q.durationMs >= 0, name);
-    assert.ok(q.scope && typeof q.scope.id === 'string', `${name} has a scope`);
-    check(q);
-  }
-  return at;
-}
-
-/**
- * One connection runs them one at a time: timed from the moment the pool hands a query to
- * the connection, their intervals follow each other; timed from `pool.query` (queue wait
- * included) they would all start together and overlap.
- */
-function assertOneAfterAnother(queries) {
-  const sorted = [...queries].sort((a, b) => a.t - b.t);
-  for (let i = 1; i < sorted.length; i++) {
-    const previousEnd = sorted[i - 1].t + sorted[i - 1].durationMs;
-    assert.ok(sorted[i].t >= previousEnd - 1, `query ${i} starts ${(previousEnd - sorted[i].t).toFixed(1)} ms before the previous one ended`);
-  }
-}
+const expectAt = (run, file, name, count, check) => expectQueriesAt(run, file, name, count, 'postgres', check);
 
 describe('node-postgres capture (CommonJS)', () => {
   const file = path.join(fixtures, 'pg-app.cjs');
