@@ -5,9 +5,10 @@
 //   query capture      bench/query-capture.js  µs per query with vs without capture
 //   snapshot parse     bench/snapshot-parse.js MB/s and peak RSS, Perf Lens vs memlab
 //   live latency       bench/live-latency.js   event in the app → chart update (p95 ≤ 250 ms)
+//   sql normalizer     bench/sql-normalizer.js growth with input size vs a linear scan
 // Their own outputs go to stderr as they run; their JSON stays in bench/results/.
 //
-//   node bench/index.js [--quick] [--only overhead,query,snapshot,latency]
+//   node bench/index.js [--quick] [--only overhead,query,snapshot,latency,normalizer]
 // --quick runs each in its short mode (a few minutes in all); the default is their full runs.
 const fs = require('node:fs');
 const path = require('node:path');
@@ -84,6 +85,12 @@ const BENCHES = {
       ['request → chart p95 (ms)', r.request],
       ['query → chart table p95 (ms)', r.query],
     ].map(([measure, s]) => ({ bench: 'live latency', measure, baseline: goal, perfLens: s.p95, ratio: s.p95 / goal, goal: `≤ ${goal} ms`, met: s.p95 <= goal }));
+  },
+  async normalizer() {
+    await runBench('sql-normalizer.js', quick ? ['--quick'] : []);
+    const { worst, goal } = readJson('sql-normalizer.json');
+    const measure = `worst growth exponent, 8× input (${worst.runner}, ${worst.shape})`;
+    return [{ bench: 'sql normalizer', measure, baseline: worst.baselineExponent, perfLens: worst.exponent, ratio: worst.exponent / worst.baselineExponent, goal: `≤ ${goal} (quadratic: 2)`, met: worst.exponent <= goal }];
   },
 };
 

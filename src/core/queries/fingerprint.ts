@@ -1,4 +1,4 @@
-import type { DbKind } from '../../protocol';
+import { MAX_SQL_CHARS, type DbKind } from '../../protocol';
 import { loadPgFingerprint, pgFingerprintHash, pgFingerprintReady } from './pg-fingerprint';
 import { normalizeSql, type SqlShape } from './sql-normalize';
 
@@ -91,8 +91,14 @@ function postgresFingerprint(sql: string, text: string): string {
   return text;
 }
 
-/** Shape and fingerprint of one SQL text; cached by raw text. Never throws. */
-export function analyzeSql(sql: string, db: DbKind): QueryShape {
+/**
+ * Shape and fingerprint of one SQL text; cached by raw text. Never throws. Text past the
+ * agent's MAX_SQL_CHARS is cut as the agent cuts it, so a recording or a foreign client with
+ * megabytes of SQL costs what 4 KB costs (the WASM parser is erratic on huge hostile input:
+ * seconds for 64 KB of nested comment openers).
+ */
+export function analyzeSql(rawSql: string, db: DbKind): QueryShape {
+  const sql = typeof rawSql === 'string' && rawSql.length > MAX_SQL_CHARS ? rawSql.slice(0, MAX_SQL_CHARS) : rawSql;
   let cache = byRawText.get(db);
   if (!cache) byRawText.set(db, (cache = new BoundedMap()));
   const hit = cache.get(sql);
