@@ -6,19 +6,23 @@
 // reads the app's own CPU time per request (/proc), which other load on the machine barely moves.
 //
 //   node bench/overhead.js [--pairs 6] [--duration 10] [--warmup 3] [--connections 10]
-//                          [--server child|inproc|both] [--host-nice N] [--quick] [--out FILE]
+//                          [--server child|inproc|both] [--host-nice N] [--no-pin] [--quick] [--out FILE]
 // Env: BENCH_PAIRS, BENCH_DURATION, BENCH_WARMUP, BENCH_CONNECTIONS, BENCH_SERVER,
 //      PERF_LENS_AGENT (default dist/agent.js), PERF_LENS_CORE (default dist/core.js).
 // `--server child` runs the session server in its own process, as `perf-lens run` does beside
 // the app; `inproc` runs it inside this orchestrator process (also apart from the app).
 // `--host-nice 19` lowers the child server's priority: on a busy 2-core machine that shows how
 // much of the loss is the server's CPU rather than the agent's work inside the app.
+// Pinning (default where taskset exists and there are ≥ 2 CPUs): the app gets the last CPU to
+// itself; autocannon and the session server share the others. The app then saturates one
+// core and competes with nothing, so req/s and CPU per request move together and the
+// run-to-run spread drops from tens of percent to a few.
 const { spawn } = require('node:child_process');
 const { EventEmitter } = require('node:events');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { onJsonLines, startApp, stopProcess, runAutocannon, rssBytes, cpuSeconds } = require('./lib/procs');
+const { onJsonLines, startApp, stopProcess, runAutocannon, rssBytes, cpuSeconds, nodeCommand, cpuPlan } = require('./lib/procs');
 const { describe, median } = require('./lib/stats');
 const { startSessionHost } = require('./lib/session-host');
 
@@ -42,6 +46,7 @@ function parseConfig(argv) {
     agent: path.resolve(flag('agent') ?? process.env.PERF_LENS_AGENT ?? path.join(root, 'dist', 'agent.js')),
     core: path.resolve(flag('core') ?? process.env.PERF_LENS_CORE ?? path.join(root, 'dist', 'core.js')),
     out: path.resolve(flag('out') ?? path.join(__dirname, 'results', 'overhead.json')),
+    pin: argv.includes('--no-pin') ? null : cpuPlan(),
   };
   if (!['child', 'inproc', 'both'].includes(cfg.server)) throw new Error(`--server must be child, inproc or both, not "${cfg.server}".`);
   for (const k of ['pairs', 'durationS', 'warmupS', 'connections']) {
@@ -51,12 +56,12 @@ function parseConfig(argv) {
 }
 
 /** The session server in its own process; same events as startSessionHost. */
-async function startHostProcess(corePath, nice) {
-  const args = [path.join(__dirname, 'lib', 'session-host-process.js'), corePath];
-  // `nice` execs node in place, so the pid stays the server's.
+async function startHostProcess(corePath, nice, cpus) {
+  const [cmd, args] = nodeCommand([path.join(__dirname, 'lib', 'session-host-process.js'), corePath], cpus);
+  // `nice` and taskset exec in place, so the pid stays the server's.
   const child = nice
-    ? spawn('nice', ['-n', String(nice), process.execPath, ...args], { stdio: ['pipe', 'pipe', 'inherit'] })
-    : spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+    ? spawn('nice', ['-n', String(nice), cmd, ...args], { stdio: ['pipe', 'pipe', 'inherit'] })
+    : spawn(cmd, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const events = new EventEmitter();
   const ready = new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`the session host exited (code ${code})`)));
@@ -105,7 +110,7 @@ async function measure(variant, cfg) {
       PERF_LENS_TOKEN: variant.host.token,
     });
   }
-  const { child, port } = await startApp(path.join(__dirname, 'lib', 'app.js'), env);
+  const { child, port } = await startApp(path.join(__dirname, 'lib', 'app.js'), env, cfg.pin?.app);
   const disconnected = variant.host ? waitForPid(variant.host, 'disconnect', child.pid, 60_000 + cfg.durationS * 2000) : null;
   try {
     if (variant.host && !(await waitForPid(variant.host, 'hello', child.pid, 10_000))) {
@@ -113,9 +118,9 @@ async function measure(variant, cfg) {
     }
     const loadPath = path.join(__dirname, 'lib', 'load.js');
     const base = { url: `http://127.0.0.1:${port}/items?page=3`, connections: cfg.connections };
-    if (cfg.warmupS > 0) await runAutocannon(loadPath, { ...base, duration: cfg.warmupS });
+    if (cfg.warmupS > 0) await runAutocannon(loadPath, { ...base, duration: cfg.warmupS }, cfg.pin?.rest);
     const cpuBefore = cpuSeconds(child.pid);
-    const result = await runAutocannon(loadPath, { ...base, duration: cfg.durationS });
+    const result = await runAutocannon(loadPath, { ...base, duration: cfg.durationS }, cfg.pin?.rest);
     const cpuAfter = cpuSeconds(child.pid);
     const rss = rssBytes(child.pid);
     // The app's own CPU per request: unlike req/s, barely moved by other load on the machine.
@@ -187,7 +192,7 @@ function printTable(summary, cfg) {
     ]);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
-  console.log(`\nPerf Lens agent overhead — ${cfg.pairs} pairs × ${cfg.durationS} s (warm-up ${cfg.warmupS} s), ${cfg.connections} connections, node ${process.version}, ${os.cpus().length} CPUs`);
+  console.log(`\nPerf Lens agent overhead — ${cfg.pairs} pairs × ${cfg.durationS} s (warm-up ${cfg.warmupS} s), ${cfg.connections} connections, node ${process.version}, ${os.cpus().length} CPUs${cfg.pin ? `, app pinned to CPU ${cfg.pin.app}, load and server to ${cfg.pin.rest}` : ', unpinned'}`);
   for (const [i, r] of rows.entries()) {
     console.log(r.map((c, j) => (j === 0 ? String(c).padEnd(widths[j]) : String(c).padStart(widths[j]))).join('  '));
     if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
@@ -208,7 +213,7 @@ async function main() {
   const variants = [{ name: 'without', host: null }];
   try {
     if (cfg.server === 'child' || cfg.server === 'both') {
-      const host = await startHostProcess(cfg.core, cfg.hostNice);
+      const host = await startHostProcess(cfg.core, cfg.hostNice, cfg.pin?.rest);
       hosts.push(host);
       variants.push({ name: cfg.server === 'both' ? 'with (server in own process)' : 'with agent', host });
     }

@@ -36,9 +36,30 @@ function waitForLine(child, pred, what, timeoutMs = 15_000) {
   });
 }
 
-/** Starts bench/lib/app.js with `env` added; resolves with { child, port }. */
-async function startApp(appPath, env) {
-  const child = spawn(process.execPath, [appPath], {
+/**
+ * [command, args] that run node with `args`, pinned to the CPUs in `cpus` ("1", "0-2") when
+ * given. taskset execs in place, so the child's pid is node's.
+ */
+function nodeCommand(args, cpus) {
+  return cpus ? ['taskset', ['-c', cpus, process.execPath, ...args]] : [process.execPath, args];
+}
+
+/** CPU sets that keep the app apart from the load and the session server, or null. */
+function cpuPlan() {
+  const n = require('node:os').cpus().length;
+  if (n < 2 || spawnSyncOk('taskset', ['-c', '0', 'true']) === false) return null;
+  return { app: String(n - 1), rest: n === 2 ? '0' : `0-${n - 2}` };
+}
+
+function spawnSyncOk(cmd, args) {
+  const r = require('node:child_process').spawnSync(cmd, args, { stdio: 'ignore' });
+  return r.status === 0;
+}
+
+/** Starts bench/lib/app.js with `env` added (on `cpus` if given); resolves with { child, port }. */
+async function startApp(appPath, env, cpus) {
+  const [cmd, args] = nodeCommand([appPath], cpus);
+  const child = spawn(cmd, args, {
     env: { ...process.env, PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -60,8 +81,9 @@ function stopProcess(child, timeoutMs = 5000) {
 }
 
 /** One autocannon run in its own process; resolves with the summary load.js prints. */
-async function runAutocannon(loadPath, opts) {
-  const child = spawn(process.execPath, [loadPath, JSON.stringify(opts)], { stdio: ['ignore', 'pipe', 'inherit'] });
+async function runAutocannon(loadPath, opts, cpus) {
+  const [cmd, args] = nodeCommand([loadPath, JSON.stringify(opts)], cpus);
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   return waitForLine(child, (o) => typeof o.reqPerSec === 'number', 'autocannon', (opts.duration + 30) * 1000);
 }
 
@@ -89,4 +111,4 @@ function cpuSeconds(pid) {
   }
 }
 
-module.exports = { onJsonLines, waitForLine, startApp, stopProcess, runAutocannon, rssBytes, cpuSeconds };
+module.exports = { nodeCommand, cpuPlan, onJsonLines, waitForLine, startApp, stopProcess, runAutocannon, rssBytes, cpuSeconds };

@@ -1,7 +1,7 @@
 // A 1 GB heap snapshot parsed within a 2 GB worker heap (the parser keeps nodes and edges in
 // typed arrays outside the V8 heap; memlab needs several times the file). The snapshot is made
 // once and cached under .cache/bench-snapshots/ (bench/lib/make-snapshot.js): it takes minutes
-// and a few GB of RAM to write, so the test runs only with PERF_LENS_SOAK=1.
+// and a few GB of RAM to write, so the test runs only with PERF_LENS_SOAK=1 (what `npm test` sets for test/stress).
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');

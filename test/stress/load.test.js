@@ -5,7 +5,7 @@
 // bounded structures are full, the drops are counted in the report and shown in the summary,
 // and every request the load generator saw answered is in the report or in the drop count.
 //
-// PERF_LENS_SOAK=1 runs it for 5 minutes; the default is 45 s (CI); PERF_LENS_LOAD_SECONDS sets any. PERF_LENS_TEST_CLI points
+// PERF_LENS_SOAK=1 (what `npm test` sets) runs it for 5 minutes; otherwise 45 s; PERF_LENS_LOAD_SECONDS sets any. PERF_LENS_TEST_CLI points
 // at a scratch build of cli.js while developing (default dist/cli.js).
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
