@@ -11,7 +11,7 @@ import {
   type ChartDataset,
   type Point,
 } from 'chart.js';
-import type { SeriesName, SeriesPoints } from '../src/core/live/chart-feed-types';
+import type { ProvisionalPoints, SeriesName, SeriesPoints } from '../src/core/live/chart-feed-types';
 import { clock } from './format';
 import { alpha, type ChartColor, type Palette } from './theme';
 
@@ -19,6 +19,9 @@ import { alpha, type ChartColor, type Palette } from './theme';
 Chart.register(LineController, BarController, LineElement, PointElement, BarElement, LinearScale, Legend, Tooltip);
 
 type Tuple = number[];
+
+/** Closed points of some series, and the open seconds of per-second series (see ProcessSeries). */
+export type ChartPoints = Partial<SeriesPoints> & { provisional?: ProvisionalPoints };
 
 export interface DatasetSpec {
   label: string;
@@ -43,10 +46,14 @@ export interface ChartSpec {
  * One live chart: built once, then points are appended, trimmed to the time window and drawn
  * with `update('none')` at most once per animation frame. Parsing and animation are off and
  * the x axis is a linear axis of epoch ms with a fixed min and max, so no date adapter.
+ * A provisional point (a second still open) is drawn last in its dataset and swapped for
+ * whatever comes next in its series, so a second never has two points.
  */
 export class LiveChart {
   readonly chart: Chart;
   private scheduled = false;
+  /** per dataset: its last point, while that point is provisional */
+  private readonly provisional: (Point | null)[];
 
   constructor(
     readonly canvas: HTMLCanvasElement,
@@ -97,6 +104,7 @@ export class LiveChart {
         },
       },
     });
+    this.provisional = spec.datasets.map(() => null);
     this.setPalette(palette);
   }
 
@@ -127,20 +135,28 @@ export class LiveChart {
   }
 
   /** Replaces every dataset's points with those of `series`. */
-  reset(series: SeriesPoints): void {
+  reset(series: ChartPoints): void {
     this.chart.data.datasets.forEach((ds) => (ds.data.length = 0));
+    this.provisional.fill(null);
     this.append(series);
   }
 
-  append(series: Partial<SeriesPoints>): void {
+  /** Appends closed points; a provisional point replaces the one before it (see ChartPoints). */
+  append(series: ChartPoints): void {
     this.spec.datasets.forEach((d, i) => {
-      const points = series[d.source] as Tuple[] | undefined;
-      if (!points?.length) return;
+      const points = (series[d.source] as Tuple[] | undefined) ?? [];
+      const open = series.provisional?.[d.source as keyof ProvisionalPoints] as Tuple | undefined;
+      if (!points.length && !open) return;
       const data = this.chart.data.datasets[i].data as Point[];
+      const old = this.provisional[i];
+      if (old && data[data.length - 1] === old) data.pop();
+      this.provisional[i] = null;
       for (const p of points) {
         const y = d.y(p);
         if (y !== null && Number.isFinite(y)) data.push({ x: p[0], y });
       }
+      const y = open ? d.y(open) : null;
+      if (open && y !== null && Number.isFinite(y)) data.push((this.provisional[i] = { x: open[0], y }));
     });
   }
 
@@ -162,6 +178,14 @@ export class LiveChart {
     this.requestDraw();
   }
 
+  /** Per dataset, its newest drawn point as [x, y], or null (the page exposes it for tests). */
+  get last(): ((number | null)[] | null)[] {
+    return this.chart.data.datasets.map((ds) => {
+      const p = (ds.data as Point[]).at(-1);
+      return p ? [p.x, p.y] : null;
+    });
+  }
+
   /** How many points are drawn (the page exposes it for tests and for the empty-state text). */
   get points(): number {
     return this.chart.data.datasets.reduce((n, ds) => n + ds.data.length, 0);
@@ -174,6 +198,7 @@ export class LiveChart {
       this.scheduled = false;
       this.chart.update('none');
       this.canvas.dataset.points = String(this.points);
+      this.canvas.dataset.last = JSON.stringify(this.last);
     });
   }
 }

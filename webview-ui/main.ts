@@ -1,6 +1,7 @@
 /**
  * Live charts panel front end. The host sends the whole buffer ('reset') whenever this page
- * (re)loads and says 'ready', then new points ('append') a few times a second; UI choices
+ * (re)loads and says 'ready', then new points ('append') up to ten times a second, the open
+ * second of per-second series as a provisional point that later ones replace; UI choices
  * (process, tab) survive hiding through vscode.setState.
  */
 import '@vscode-elements/elements/dist/vscode-tabs/index.js';
@@ -104,7 +105,7 @@ function redraw(): void {
   const pid = selectedPid();
   const d = pid === undefined ? undefined : model.get(pid);
   for (const { chart } of charts) {
-    chart.reset(d?.series ?? { memory: [], gcMarks: [], gcPauses: [], eventLoop: [], http: [] });
+    chart.reset(d ? { ...d.series, provisional: d.provisional } : {});
     chart.setWindow(d?.lastT || Date.now(), model.windowMs, pid === undefined ? undefined : model.start(pid));
   }
   queryTable.render(d?.queries ?? []);

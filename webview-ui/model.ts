@@ -1,9 +1,22 @@
-import type { HostToWebview, ProcessInfo, QueryRow, SeriesName, SeriesPoints, FindingRow } from '../src/core/live/chart-feed-types';
+import type {
+  FindingRow,
+  HostToWebview,
+  ProcessInfo,
+  ProvisionalPoints,
+  ProvisionalSeriesName,
+  QueryRow,
+  SeriesName,
+  SeriesPoints,
+} from '../src/core/live/chart-feed-types';
 
 const NAMES: SeriesName[] = ['memory', 'gcMarks', 'gcPauses', 'eventLoop', 'http'];
+const PROVISIONAL: ProvisionalSeriesName[] = ['gcPauses', 'http'];
 
 interface ProcessData {
+  /** closed points only */
   series: SeriesPoints;
+  /** the still-open second of each per-second series, drawn after its closed points */
+  provisional: ProvisionalPoints;
   queries: QueryRow[];
   lastT: number;
 }
@@ -47,6 +60,15 @@ export class PanelModel {
         (d.series[name] as number[][]).push(...points);
         d.lastT = Math.max(d.lastT, points[points.length - 1][0]);
       }
+      for (const name of PROVISIONAL) {
+        // Closed points of a series close its open second too; a newer open value replaces the old.
+        if (s[name].length) delete d.provisional[name];
+        const open = s.provisional?.[name];
+        if (open) {
+          (d.provisional as Record<ProvisionalSeriesName, number[]>)[name] = open;
+          d.lastT = Math.max(d.lastT, open[0]);
+        }
+      }
       this.trim(d);
       touched.add(s.pid);
     }
@@ -66,7 +88,7 @@ export class PanelModel {
 
   private of(pid: number): ProcessData {
     let d = this.data.get(pid);
-    if (!d) this.data.set(pid, (d = { series: { memory: [], gcMarks: [], gcPauses: [], eventLoop: [], http: [] }, queries: [], lastT: 0 }));
+    if (!d) this.data.set(pid, (d = { series: { memory: [], gcMarks: [], gcPauses: [], eventLoop: [], http: [] }, provisional: {}, queries: [], lastT: 0 }));
     return d;
   }
 

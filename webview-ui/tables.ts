@@ -4,11 +4,15 @@ import { count, ms, shortPath } from './format';
 
 const QUERY_COLUMNS = ['Query', 'DB', 'Count', 'Total', 'Mean', 'p95', 'Max'];
 
-/** The top-queries table (a vscode-table), most total time first; rows replaced on change. */
+/**
+ * The top-queries table (a vscode-table), most total time first. It is re-rendered up to ten
+ * times a second: rows and cells are kept and only texts that changed are written.
+ */
 export class QueryTable {
   readonly element: HTMLElement;
   private readonly body: HTMLElement;
   private readonly empty: HTMLElement;
+  private readonly rows: HTMLElement[][] = [];
 
   constructor() {
     this.body = el('vscode-table-body', { attrs: { slot: 'body' } });
@@ -21,19 +25,22 @@ export class QueryTable {
 
   render(rows: readonly QueryRow[]): void {
     this.empty.hidden = rows.length > 0;
-    this.body.replaceChildren(
-      ...rows.map((r) =>
-        el('vscode-table-row', {}, [
-          el('vscode-table-cell', { class: 'sql', text: r.fingerprint, attrs: { title: r.fingerprint } }),
-          el('vscode-table-cell', { text: r.db }),
-          el('vscode-table-cell', { class: 'num', text: count(r.count) }),
-          el('vscode-table-cell', { class: 'num', text: ms(r.totalMs) }),
-          el('vscode-table-cell', { class: 'num', text: ms(r.meanMs) }),
-          el('vscode-table-cell', { class: 'num', text: ms(r.p95Ms) }),
-          el('vscode-table-cell', { class: 'num', text: ms(r.maxMs) }),
-        ]),
-      ),
-    );
+    rows.forEach((r, i) => {
+      const cells = this.rows[i] ?? this.addRow();
+      const texts = [r.fingerprint, r.db, count(r.count), ms(r.totalMs), ms(r.meanMs), ms(r.p95Ms), ms(r.maxMs)];
+      texts.forEach((text, c) => {
+        if (cells[c].textContent !== text) cells[c].textContent = text;
+      });
+      if (cells[0].title !== r.fingerprint) cells[0].title = r.fingerprint;
+    });
+    for (const cells of this.rows.splice(rows.length)) cells[0].parentElement?.remove();
+  }
+
+  private addRow(): HTMLElement[] {
+    const cells = QUERY_COLUMNS.map((_, c) => el('vscode-table-cell', { class: c === 0 ? 'sql' : c === 1 ? undefined : 'num' }));
+    this.body.append(el('vscode-table-row', {}, cells));
+    this.rows.push(cells);
+    return cells;
   }
 }
 

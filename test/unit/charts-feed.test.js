@@ -176,3 +176,144 @@ test('detached feeds stop following the store', () => {
   store.ingest(memory(T0 + 10, 1));
   assert.equal(feed.takeUpdate(T0 + 20), null);
 });
+
+/**
+ * What a page following the documented contract shows for one per-second series: closed points
+ * appended, the provisional point replaced by whatever comes next in its series. Fails the test
+ * if a closed second comes twice or a provisional point arrives for a second already closed.
+ */
+function follower(name) {
+  const closed = [];
+  let open = null;
+  return {
+    apply(update, pid = PID) {
+      const s = update && seriesOf(update, pid);
+      if (!s) return;
+      for (const p of s[name]) {
+        assert.ok(closed.length === 0 || p[0] > closed.at(-1)[0], `closed ${name} points in order, one per second (${p[0] - T0})`);
+        closed.push(p);
+      }
+      if (s[name].length) open = null;
+      const prov = s.provisional?.[name];
+      if (prov) {
+        assert.ok(closed.length === 0 || prov[0] > closed.at(-1)[0], `provisional ${name} second ${prov[0] - T0} is still open`);
+        open = prov;
+      }
+    },
+    /** the points on the chart, oldest first */
+    get shown() {
+      return open ? [...closed, open] : closed.slice();
+    },
+  };
+}
+
+test('the open second is sent as a provisional point, updated while open, then finalised once', () => {
+  const { store, feed } = setup();
+  const page = follower('http');
+  store.ingest(hello());
+  store.ingest(http(T0 + 100, 1));
+  store.ingest(http(T0 + 200, 2));
+  store.ingest(http(T0 + 300, 3));
+
+  let update = feed.takeUpdate(T0 + 350);
+  page.apply(update);
+  assert.deepEqual(seriesOf(update).http, [], 'no closed second yet');
+  assert.deepEqual(seriesOf(update).provisional, { http: [T0, 3, 3, 0] }, 'the open second, as it stands');
+  assert.equal(feed.takeUpdate(T0 + 450), null, 'an open second that did not change is not sent again');
+
+  store.ingest(http(T0 + 500, 10, 500));
+  store.ingest(http(T0 + 900, 4));
+  update = feed.takeUpdate(T0 + 950);
+  page.apply(update);
+  assert.deepEqual(seriesOf(update).provisional.http, [T0, 5, 10, 1], 'its newer value: 5 requests, one error');
+  assert.deepEqual(page.shown, [[T0, 5, 10, 1]], 'replaced, not appended');
+
+  assert.equal(feed.takeUpdate(T0 + 1100), null, 'the second is kept open for the grace after its end');
+  update = feed.takeUpdate(T0 + 1300);
+  page.apply(update);
+  assert.deepEqual(seriesOf(update).http, [[T0, 5, 10, 1]], 'finalised with the same totals');
+  assert.equal(seriesOf(update).provisional, undefined, 'nothing is open any more');
+  assert.deepEqual(page.shown, [[T0, 5, 10, 1]]);
+
+  // The next second: provisional again, and the snapshot a reloading page gets carries it too.
+  store.ingest(http(T0 + 1400, 7));
+  page.apply(feed.takeUpdate(T0 + 1450));
+  assert.deepEqual(page.shown, [
+    [T0, 5, 10, 1],
+    [T0 + 1000, 1, 7, 0],
+  ]);
+  const snap = feed.snapshot().series.find((s) => s.pid === PID);
+  assert.deepEqual(snap.http, [[T0, 5, 10, 1]]);
+  assert.deepEqual(snap.provisional, { http: [T0 + 1000, 1, 7, 0] });
+
+  // A later event closes it at once; the quiet second after it closes with the clock.
+  store.ingest(http(T0 + 2050, 2));
+  update = feed.takeUpdate(T0 + 2100);
+  page.apply(update);
+  assert.deepEqual(seriesOf(update).http, [[T0 + 1000, 1, 7, 0]]);
+  assert.deepEqual(seriesOf(update).provisional, { http: [T0 + 2000, 1, 2, 0] });
+  page.apply(feed.takeUpdate(T0 + 3300));
+  page.apply(feed.takeUpdate(T0 + 4300));
+  assert.deepEqual(page.shown, [
+    [T0, 5, 10, 1],
+    [T0 + 1000, 1, 7, 0],
+    [T0 + 2000, 1, 2, 0],
+    [T0 + 3000, 0, 0, 0],
+  ]);
+});
+
+test('GC pause seconds are provisional while open too; an ended process finalises its open seconds', () => {
+  const { store, feed } = setup();
+  const page = follower('gcPauses');
+  store.ingest(hello());
+  store.ingest(gc(T0 + 100, 'minor', 1.5));
+  let update = feed.takeUpdate(T0 + 150);
+  page.apply(update);
+  assert.deepEqual(seriesOf(update).provisional, { gcPauses: [T0, 1.5, 0, 1] });
+  store.ingest(gc(T0 + 400, 'major', 6, 1e6));
+  update = feed.takeUpdate(T0 + 450);
+  page.apply(update);
+  assert.deepEqual(seriesOf(update).provisional, { gcPauses: [T0, 1.5, 6, 2] });
+  assert.deepEqual(seriesOf(update).gcMarks, [[T0 + 400, 6, 1e6]], 'the major GC mark is not held back');
+
+  store.ingest({ type: 'bye', pid: PID, t: T0 + 500 });
+  update = feed.takeUpdate(T0 + 550);
+  page.apply(update);
+  assert.deepEqual(seriesOf(update).gcPauses, [[T0, 1.5, 6, 2]]);
+  assert.equal(seriesOf(update).provisional, undefined);
+  assert.equal(update.processes[0].ended, true);
+  assert.deepEqual(page.shown, [[T0, 1.5, 6, 2]]);
+  assert.equal(feed.takeUpdate(T0 + 5000), null);
+});
+
+test('pumped every 100 ms, what the page shows counts every request received so far, exactly, one point per second', () => {
+  const { store, feed } = setup();
+  const page = follower('http');
+  store.ingest(hello());
+  let seed = 7;
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  // Requests reach the feed 0–150 ms after they happened, so some come after their second closed.
+  const events = [];
+  for (let t = T0 + 10; t < T0 + 8000; t += random() * 120) events.push({ t: Math.floor(t), arrives: t + random() * 150, status: random() < 0.1 ? 500 : 200 });
+  events.sort((a, b) => a.arrives - b.arrives);
+  let received = 0;
+  let errors = 0;
+  let sent = 0;
+  for (let now = T0; now <= T0 + 10_000; now += 100) {
+    while (received < events.length && events[received].arrives <= now) {
+      const e = events[received++];
+      if (e.status >= 500) errors++;
+      store.ingest(http(e.t, 1, e.status));
+    }
+    const update = feed.takeUpdate(now);
+    if (update) sent++;
+    page.apply(update);
+    const shown = page.shown;
+    assert.equal(shown.reduce((n, p) => n + p[1], 0), received, `at +${now - T0} ms the chart counts all ${received} requests`);
+    assert.equal(shown.reduce((n, p) => n + p[3], 0), errors, `at +${now - T0} ms the chart counts all ${errors} errors`);
+    assert.equal(new Set(shown.map((p) => p[0])).size, shown.length, 'one point per second');
+  }
+  assert.equal(received, events.length);
+  assert.deepEqual(page.shown.map((p) => p[0] - T0), [0, 1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000], 'every second, each once');
+  assert.ok(sent < 101, `only updates with something new (${sent} of 101 pumps)`);
+});

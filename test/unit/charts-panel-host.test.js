@@ -268,6 +268,44 @@ test('ready gets the whole buffer, then new points follow; hidden pages get noth
   assert.deepEqual(again.series[0].memory.map((p) => p[0] - T0), [0, 1000, 2000, 3000, 4000, 5000, 6000]);
 });
 
+test('a request shows at once as a provisional point, replaced, then finalised; nothing new means nothing posted', async (t) => {
+  const { panel, src } = open();
+  t.after(() => panel.dispose());
+  const { store } = src;
+  panel.fromPage({ type: 'ready' });
+  store.ingest({ type: 'hello', pid: PID, t: Date.now(), protocol: 1, nodeVersion: 'v20.20.2', argv: ['/usr/bin/node', '/work/app/server.js'], cwd: '/work/app' });
+  // Stamped 2 s ahead, so even a busy machine cannot close the second before the page sees it open.
+  const t0 = Date.now() + 2000;
+  const sec = Math.floor(t0 / 1000) * 1000;
+  const request = (dt, durationMs) => ({ type: 'http', pid: PID, t: t0 + dt, method: 'GET', route: '/posts', status: 200, durationMs, scope: `s${dt}` });
+  const appends = () => panel.posted.filter((m) => m.type === 'append');
+  const httpOf = (m) => m.series.find((s) => s.pid === PID) ?? { http: [] };
+
+  store.ingest(request(0, 4));
+  await until(() => appends().some((m) => httpOf(m).provisional?.http), 'the provisional point');
+  const first = appends().find((m) => httpOf(m).provisional?.http);
+  assert.deepEqual(httpOf(first).provisional.http, [sec, 1, 4, 0]);
+  assert.deepEqual(httpOf(first).http, [], 'its second is not closed yet');
+
+  store.ingest(request(1, 9));
+  await until(() => appends().some((m) => httpOf(m).provisional?.http?.[1] === 2), 'the newer value of the same second');
+
+  store.ingest({ type: 'bye', pid: PID, t: t0 + 2 });
+  await until(() => appends().some((m) => m.processes?.[0]?.ended), 'the end of the process');
+  const last = appends().at(-1);
+  assert.deepEqual(httpOf(last).http, [[sec, 2, 9, 0]], 'finalised: the same second, both requests');
+  assert.equal(httpOf(last).provisional, undefined);
+
+  const count = panel.posted.length;
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(panel.posted.length, count, 'an ended, quiet process: nothing is posted');
+  for (const m of appends()) {
+    const news = (s) => s.provisional || ['memory', 'gcMarks', 'gcPauses', 'eventLoop', 'http'].some((n) => s[n].length > 0);
+    assert.ok(m.series.every(news), `no empty series in ${JSON.stringify(m)}`);
+    assert.ok(m.series.length > 0 || m.processes || m.queries, `no empty append: ${JSON.stringify(m)}`);
+  }
+});
+
 test('the page can open only locations of current findings, exactly on file and line', async (t) => {
   const { panel, rec, src } = open();
   t.after(() => panel.dispose());

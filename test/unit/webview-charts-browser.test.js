@@ -245,3 +245,108 @@ test('the charts page draws live data under the strict CSP, follows the theme, a
   assert.deepEqual(await page.evaluate(() => window.__violations), [], 'no CSP violation');
   assert.deepEqual(errors, [], 'no errors in the page');
 });
+
+test('a provisional point is drawn, replaced by its newer value and by the closed second, never doubled', { timeout: 90_000 }, async (t) => {
+  if (!fs.existsSync(CHROMIUM)) return t.skip(`${CHROMIUM} is not installed`);
+  const { chromium } = require('playwright-core');
+  const server = await serve((origin) => {
+    const html = hostHtml(origin);
+    const nonce = /nonce="([^"]+)"/.exec(html)[1];
+    return html.replace('<script type="module"', `<script nonce="${nonce}">${STUB}</script>\n  <script type="module"`);
+  });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  t.after(async () => {
+    await browser.close();
+    server.close();
+  });
+  const page = await browser.newPage({ viewport: { width: 1200, height: 820 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(`http://127.0.0.1:${server.address().port}/`);
+  await page.waitForFunction(() => window.__posted.some((m) => m.type === 'ready'));
+
+  const t0 = Math.floor(Date.now() / 1000) * 1000 - 10_000;
+  const s = (k) => t0 + k * 1000;
+  const OTHER = PID + 1;
+  const post = (m) => page.evaluate((msg) => window.postMessage(msg, '*'), m);
+  const none = { memory: [], gcMarks: [], gcPauses: [], eventLoop: [], http: [] };
+  /** What a chart draws once its next frame is done: how many points, and each dataset's newest [x, y]. */
+  const drawn = async (id, points, last) => {
+    const ready = ([p, l]) => Number(p) === points && l === JSON.stringify(last);
+    try {
+      await page.waitForFunction(
+        ([sel, want]) => {
+          const c = document.querySelector(sel);
+          return Number(c.dataset.points) === want[0] && c.dataset.last === want[1];
+        },
+        [`canvas[data-chart="${id}"]`, [points, JSON.stringify(last)]],
+        { timeout: 5000 },
+      );
+    } catch {
+      const got = await page.evaluate((sel) => [document.querySelector(sel).dataset.points, document.querySelector(sel).dataset.last], `canvas[data-chart="${id}"]`);
+      assert.ok(ready(got), `${id} chart: ${got[0]} points, newest ${got[1]}; wanted ${points}, ${JSON.stringify(last)}`);
+    }
+  };
+  const inkHash = (id) =>
+    page.evaluate((sel) => {
+      const c = document.querySelector(sel);
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let hash = 0;
+      for (let i = 0; i < d.length; i++) hash = (hash * 31 + d[i]) | 0;
+      return hash;
+    }, `canvas[data-chart="${id}"]`);
+
+  // Nine closed seconds and the tenth still open, as a page that (re)loads gets them.
+  const closedHttp = Array.from({ length: 9 }, (_, k) => [s(k), 50, 8, 0]);
+  const closedGc = Array.from({ length: 9 }, (_, k) => [s(k), 1, 0, 2]);
+  await post({
+    type: 'reset',
+    windowMs: 5 * 60_000,
+    processes: [{ pid: PID, command: 'node server.js', startedAt: t0 - 1000, ended: false }],
+    series: [{ pid: PID, ...none, http: closedHttp, gcPauses: closedGc, provisional: { http: [s(9), 3, 12, 0], gcPauses: [s(9), 0.5, 0, 1] } }],
+    queries: {},
+    findings: [],
+  });
+  // requests/s, p95 and errors/s: ten points each; GC minor and major: ten bars each.
+  await drawn('http', 30, [[s(9), 3], [s(9), 12], [s(9), 0]]);
+  await drawn('gc', 20, [[s(9), 0.5], [s(9), 0]]);
+  const before = await inkHash('http');
+
+  // The open second grows: its point is replaced, not added.
+  await post({ type: 'append', series: [{ pid: PID, ...none, provisional: { http: [s(9), 7, 15, 1], gcPauses: [s(9), 1.25, 4, 3] } }] });
+  await drawn('http', 30, [[s(9), 7], [s(9), 15], [s(9), 1]]);
+  await drawn('gc', 20, [[s(9), 1.25], [s(9), 4]]);
+  assert.notEqual(await inkHash('http'), before, 'the requests chart redrew the open second');
+
+  // It closes (final value) while the next one opens; GC's closes with no new open second.
+  await post({ type: 'append', series: [{ pid: PID, ...none, http: [[s(9), 9, 15, 1]], gcPauses: [[s(9), 1.25, 4, 3]], provisional: { http: [s(10), 2, 5, 0] } }] });
+  await drawn('http', 33, [[s(10), 2], [s(10), 5], [s(10), 0]]);
+  await drawn('gc', 20, [[s(9), 1.25], [s(9), 4]]);
+  assert.match(await page.textContent('header .summary'), /9 req\/s/, 'the summary shows the last closed second');
+
+  // The top-queries table follows every update: rows updated in place, added and removed.
+  const row = (fingerprint, count) => ({ fingerprint, db: 'postgres', count, totalMs: count * 2, meanMs: 2, p95Ms: 3, maxMs: 4 });
+  const rows = () => page.$$eval('vscode-table-body vscode-table-row', (rs) => rs.map((r) => [...r.querySelectorAll('vscode-table-cell')].map((c) => c.textContent)));
+  await post({ type: 'append', series: [], queries: { [PID]: [row('select 1', 10)] } });
+  await page.waitForFunction(() => document.querySelectorAll('vscode-table-body vscode-table-row').length === 1);
+  await post({ type: 'append', series: [], queries: { [PID]: [row('select 2', 30), row('select 1', 12)] } });
+  await page.waitForFunction(() => document.querySelectorAll('vscode-table-body vscode-table-row').length === 2);
+  assert.deepEqual((await rows()).map((r) => [r[0], r[2]]), [['select 2', '30'], ['select 1', '12']]);
+  await post({ type: 'append', series: [], queries: { [PID]: [row('select 1', 13)] } });
+  await page.waitForFunction(() => document.querySelectorAll('vscode-table-body vscode-table-row').length === 1);
+  assert.deepEqual((await rows()).map((r) => [r[0], r[2]]), [['select 1', '13']]);
+
+  // A newer process takes the charts, then ends: the first is drawn again from what the page
+  // kept, its open second once, and a newer value of it still replaces it.
+  const procs = (ended) => [
+    { pid: PID, command: 'node server.js', startedAt: t0 - 1000, ended: false },
+    { pid: OTHER, command: 'node worker.js', startedAt: t0 + 5000, ended },
+  ];
+  await post({ type: 'append', series: [{ pid: OTHER, ...none, http: [[s(9), 1, 1, 0]] }], processes: procs(false) });
+  await drawn('http', 3, [[s(9), 1], [s(9), 1], [s(9), 0]]);
+  await post({ type: 'append', series: [], processes: procs(true) });
+  await drawn('http', 33, [[s(10), 2], [s(10), 5], [s(10), 0]]);
+  await post({ type: 'append', series: [{ pid: PID, ...none, provisional: { http: [s(10), 4, 6, 0] } }] });
+  await drawn('http', 33, [[s(10), 4], [s(10), 6], [s(10), 0]]);
+  assert.deepEqual(errors, [], 'no errors in the page');
+});

@@ -25,8 +25,24 @@ export interface SeriesPoints {
 
 export type SeriesName = keyof SeriesPoints;
 
+/** The per-second series: their latest second is sent while still open, as a provisional point. */
+export interface ProvisionalPoints {
+  gcPauses?: GcPausePoint;
+  http?: HttpPoint;
+}
+
+export type ProvisionalSeriesName = keyof ProvisionalPoints;
+
 export interface ProcessSeries extends SeriesPoints {
   pid: number;
+  /**
+   * The still-open second of a per-second series, so an event shows before its second closes.
+   * Not part of the series arrays above (those hold closed seconds only): it stands in for the
+   * previous provisional point of its series, and gives way to the next point of that series
+   * (a newer value of the same second, or the final points once it closes). A series never has
+   * two points for one second. Absent when the open second did not change since the last message.
+   */
+  provisional?: ProvisionalPoints;
 }
 
 export interface ProcessInfo {
@@ -75,7 +91,10 @@ export interface ResetMessage {
   findings: FindingRow[];
 }
 
-/** Host → webview: points since the last update, appended in order. */
+/**
+ * Host → webview: points since the last update, appended in order; a series' `provisional`
+ * point replaces the one sent before (see ProcessSeries).
+ */
 export interface AppendMessage {
   type: 'append';
   series: ProcessSeries[];

@@ -5,9 +5,16 @@ import type { SessionStore } from '../session/session-store';
 import { percentileSorted, round3 } from '../stats/percentile';
 import { SecondBuckets } from './chart-feed-buckets';
 import { QueryTotals } from './chart-feed-queries';
-import type { AppendMessage, ProcessInfo, ProcessSeries, QueryRow, SeriesName, SeriesPoints } from './chart-feed-types';
+import type { AppendMessage, GcPausePoint, HttpPoint, ProcessInfo, ProcessSeries, ProvisionalPoints, QueryRow, SeriesName, SeriesPoints } from './chart-feed-types';
 
 export * from './chart-feed-types';
+
+/**
+ * How often the charts panel takes an update and posts it (ms). An event reaches the page
+ * within the agent's flush, the transport and one such interval; the page draws at most once
+ * per animation frame whatever this is. The panel host and bench/live-latency.js both read it.
+ */
+export const CHART_UPDATE_MS = 100;
 
 export interface ChartFeedOptions {
   /** time span the charts show, ms (default 5 minutes) */
@@ -48,8 +55,8 @@ class ProcessFeed {
   readonly buffers: Buffers;
   pending: SeriesPoints = emptySeries();
   readonly queries = new QueryTotals();
-  readonly http: SecondBuckets<HttpAcc>;
-  readonly gc: SecondBuckets<GcAcc>;
+  readonly http: SecondBuckets<HttpAcc, HttpPoint>;
+  readonly gc: SecondBuckets<GcAcc, GcPausePoint>;
   lastHeapUsed: number | null = null;
   lastT = 0;
 
@@ -65,22 +72,39 @@ class ProcessFeed {
       eventLoop: new RingBuffer(maxPoints),
       http: new RingBuffer(maxPoints),
     };
-    this.http = new SecondBuckets<HttpAcc>(
+    this.http = new SecondBuckets<HttpAcc, HttpPoint>(
       () => ({ count: 0, errors: 0, durations: [] }),
       (t, acc) => {
-        if (!acc) return this.push('http', [t, 0, 0, 0]);
+        if (!acc) return [t, 0, 0, 0];
         const sorted = Float64Array.from(acc.durations).sort();
-        this.push('http', [t, acc.count, round3(percentileSorted(sorted, 95)), acc.errors]);
+        return [t, acc.count, round3(percentileSorted(sorted, 95)), acc.errors];
       },
+      (point) => this.push('http', point),
       graceMs,
       maxPoints,
     );
-    this.gc = new SecondBuckets<GcAcc>(
+    this.gc = new SecondBuckets<GcAcc, GcPausePoint>(
       () => ({ minorMs: 0, majorMs: 0, count: 0 }),
-      (t, acc) => this.push('gcPauses', acc ? [t, round3(acc.minorMs), round3(acc.majorMs), acc.count] : [t, 0, 0, 0]),
+      (t, acc) => (acc ? [t, round3(acc.minorMs), round3(acc.majorMs), acc.count] : [t, 0, 0, 0]),
+      (point) => this.push('gcPauses', point),
       graceMs,
       maxPoints,
     );
+  }
+
+  /** The open seconds that changed since the last call, or null when none did. */
+  takeProvisional(): ProvisionalPoints | null {
+    const http = this.http.takeProvisional();
+    const gcPauses = this.gc.takeProvisional();
+    if (!http && !gcPauses) return null;
+    return { ...(http && { http }), ...(gcPauses && { gcPauses }) };
+  }
+
+  /** The open seconds as they stand: what a (re)loaded page starts from. */
+  provisional(): ProvisionalPoints {
+    const http = this.http.provisional();
+    const gcPauses = this.gc.provisional();
+    return { ...(http && { http }), ...(gcPauses && { gcPauses }) };
   }
 
   push<K extends SeriesName>(name: K, point: SeriesPoints[K][number]): void {
@@ -153,7 +177,8 @@ function infoOf(session: FeedSession): ProcessInfo {
 /**
  * Turns a SessionStore's messages into compact chart series for the live charts panel: memory
  * samples as they come, major GCs as marks, GC pause time and HTTP requests bucketed per
- * second (count and p95), event-loop delay, and running top-query totals. Every series is
+ * second (count and p95; the open second as a provisional point, so an event shows before its
+ * second closes), event-loop delay, and running top-query totals. Every series is
  * bounded; `takeUpdate` hands out what is new since the last call, `snapshot` all that is kept
  * (for a webview that (re)loads). Pure: no timers, the caller passes the time.
  */
@@ -222,14 +247,18 @@ export class ChartFeed {
     }
   }
 
-  /** What changed since the last call (after `tick(now)`), or null when nothing did. */
+  /**
+   * What changed since the last call (after `tick(now)`), or null when nothing did: closed
+   * points, and the open seconds that changed as provisional points.
+   */
   takeUpdate(now: number): AppendMessage | null {
     this.tick(now);
     const series: ProcessSeries[] = [];
     let queries: Record<number, QueryRow[]> | undefined;
     for (const [pid, feed] of this.feeds) {
       const p = feed.pending;
-      if (SERIES.some((name) => p[name].length > 0)) series.push({ pid, ...p });
+      const provisional = feed.takeProvisional();
+      if (provisional || SERIES.some((name) => p[name].length > 0)) series.push({ pid, ...p, ...(provisional && { provisional }) });
       feed.pending = emptySeries();
       if (feed.queries.dirty) {
         feed.queries.dirty = false;
@@ -242,12 +271,16 @@ export class ChartFeed {
     return { type: 'append', series, ...(processes && { processes }), ...(queries && { queries }) };
   }
 
-  /** Everything kept, each series cut to the window: what a (re)loaded webview starts from. */
+  /**
+   * Everything kept, each series cut to the window, with the open seconds as provisional
+   * points: what a (re)loaded webview starts from.
+   */
   snapshot(): { windowMs: number; processes: ProcessInfo[]; series: ProcessSeries[]; queries: Record<number, QueryRow[]> } {
     const series: ProcessSeries[] = [];
     const queries: Record<number, QueryRow[]> = {};
     for (const [pid, feed] of this.feeds) {
-      series.push({ pid, ...feed.window(this.windowMs) });
+      const provisional = feed.provisional();
+      series.push({ pid, ...feed.window(this.windowMs), ...(Object.keys(provisional).length > 0 && { provisional }) });
       queries[pid] = feed.queries.top(this.topQueries);
     }
     return { windowMs: this.windowMs, processes: this.processes, series, queries };

@@ -1,14 +1,11 @@
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
-import { ChartFeed, type FindingRow, type HostToWebview } from '../../core/live/chart-feed';
+import { CHART_UPDATE_MS, ChartFeed, type FindingRow, type HostToWebview } from '../../core/live/chart-feed';
 import type { Finding } from '../../core/findings/finding';
 import type { SessionStore } from '../../core/session/session-store';
 import { currentFindings, type ChartSource, type Disposable } from './chart-source';
 import { resolveOpenRequest } from './open-guard';
 import { renderPanelHtml } from './panel-html';
-
-/** How often new points go to the webview: 4 updates a second. */
-const UPDATE_MS = 250;
 
 export const CHARTS_VIEW_TYPE = 'perfLens.charts';
 
@@ -19,7 +16,8 @@ function findingRows(findings: readonly Finding[]): FindingRow[] {
 /**
  * The live charts panel. The host owns the series (a bounded ChartFeed), so the webview can be
  * thrown away when hidden (no retainContextWhenHidden): when it (re)loads it posts 'ready' and
- * gets everything back in one 'reset', then 'append' updates at most every 250 ms.
+ * gets everything back in one 'reset', then an 'append' every CHART_UPDATE_MS (100 ms) in which
+ * something changed, and none otherwise. The page draws at most once per animation frame.
  */
 export class ChartsPanel {
   private static current: ChartsPanel | undefined;
@@ -70,7 +68,7 @@ export class ChartsPanel {
       source.onDidChangeFindings(() => this.post({ type: 'findings', findings: findingRows(currentFindings(source)) })),
       panel.onDidDispose(() => this.dispose()),
     );
-    this.timer = setInterval(() => this.pump(), UPDATE_MS);
+    this.timer = setInterval(() => this.pump(), CHART_UPDATE_MS);
   }
 
   /** Follows the source's current store (a new run may bring a new one). */
@@ -84,8 +82,10 @@ export class ChartsPanel {
 
   private pump(): void {
     this.linkStore();
+    // No page to draw: what is new waits in the feed (bounded) and goes out in the next reset.
+    if (!this.ready) return;
     const update = this.feed.takeUpdate(Date.now());
-    if (update) this.post(update);
+    if (update) this.post(update); // null when nothing changed: no empty messages
   }
 
   private post(message: HostToWebview): void {
