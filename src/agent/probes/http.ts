@@ -1,8 +1,11 @@
 import * as dc from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AgentContext } from '../context';
+import type { HttpMessage } from '../../protocol/messages';
 import type { Scopes } from '../scope';
 import { frameworkRoute, pathOf, routeOf } from './route';
+
+const micro = (ms: number): number => Math.round(ms * 1000) / 1000;
 
 const kStart = Symbol('perfLens.start');
 const kScope = Symbol('perfLens.scope');
@@ -58,17 +61,21 @@ export function installHttpProbe(ctx: AgentContext, scopes: Scopes): void {
       if (start === undefined) return;
       const t = ctx.now();
       const path = req[kPath] ?? pathOf(req.url);
-      ctx.emit({
+      const route = frameworkRoute(req) ?? req[kRoute] ?? routeOf(path);
+      // Times to the microsecond: shorter numbers are cheaper to stringify and to send, one
+      // message per request. `path` only when it says more than the route.
+      const http: HttpMessage = {
         type: 'http',
         pid,
-        t,
+        t: micro(t),
         method: req.method ?? 'GET',
-        route: frameworkRoute(req) ?? req[kRoute] ?? routeOf(path),
+        route,
         status: res.statusCode,
-        durationMs: t - start,
+        durationMs: micro(t - start),
         scope: req[kScope] ?? null,
-        path,
-      });
+      };
+      if (path !== route) http.path = path;
+      ctx.emit(http);
     } catch {
       /* never into the app */
     }
