@@ -125,3 +125,23 @@ test('corrupt input names what is wrong', () => {
     }, (err) => err instanceof HeapSnapshotError && re.test(err.message), String(re));
   }
 });
+
+test('a node over 4 GiB keeps its exact self size, and trace ids and detachedness are kept when present', () => {
+  const big = 5 * 2 ** 30 + 7;
+  const nodes = (extra) => [
+    { type: 'synthetic', name: '', id: 1, edges: [{ type: 'element', name: 1, to: 1 }, { type: 'element', name: 2, to: 2 }] },
+    { type: 'object', name: 'Small', id: 3, size: 48, ...extra[0] },
+    { type: 'native', name: 'Huge', id: 5, size: big, edges: [{ type: 'internal', name: 'next', to: 3 }], ...extra[1] },
+    { type: 'object', name: 'After', id: 7, size: 4294967295 },
+  ];
+  const g = parse(buildSnapshot(nodes([{}, {}])), [5]);
+  assert.deepEqual(Array.from(g.data.selfSize), [0, 48, big, 4294967295]);
+  assert.deepEqual(constructorStats(g)[0], { type: 'native', name: 'Huge', count: 1, selfSize: big });
+  assert.equal(computeDominators(g).retained[0], 48 + big + 4294967295);
+  assert.equal(g.data.traceNodeId[1] ?? 0, 0);
+  assert.equal(g.data.detachedness?.[2] ?? 0, 0);
+
+  const tracked = parse(buildSnapshot(nodes([{ traceNodeId: 9 }, { detachedness: 2 }])), [3]);
+  assert.deepEqual(Array.from(tracked.data.traceNodeId), [0, 9, 0, 0]);
+  assert.deepEqual(Array.from(tracked.data.detachedness), [0, 0, 2, 0]);
+});

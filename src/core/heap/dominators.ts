@@ -39,9 +39,10 @@ export function computeDominators(g: HeapGraph): DominatorTree {
   const vertex = new Uint32Array(n);
   const parent = new Uint32Array(n);
   let count = 0;
+  // Scratch of the DFS, reused below as bucketHead and path: the n-sized arrays are what this costs.
+  const stack = new Uint32Array(n);
+  const cursor = new Uint32Array(n);
   {
-    const stack = new Uint32Array(n);
-    const cursor = new Uint32Array(n);
     let sp = 0;
     pre[0] = count;
     vertex[count++] = 0;
@@ -67,14 +68,16 @@ export function computeDominators(g: HeapGraph): DominatorTree {
   }
   // 2. Semidominators and implicit idoms, in reverse preorder.
   const preds = reverseEdges(g);
-  const semi = pre.slice(); // preorder number of the semidominator
+  // Preorder number of the semidominator, in place of `pre`: it starts as pre, stays NONE
+  // exactly for unreachable nodes, and pre is not needed once it is computed.
+  const semi = pre;
   const label = new Uint32Array(n);
   for (let v = 0; v < n; v++) label[v] = v;
   const ancestor = new Uint32Array(n).fill(NONE);
   const idom = new Uint32Array(n).fill(NONE);
-  const bucketHead = new Uint32Array(n).fill(NONE);
+  const bucketHead = stack.fill(NONE);
   const bucketNext = new Uint32Array(n).fill(NONE);
-  const path = new Uint32Array(n);
+  const path = cursor;
 
   const evaluate = (v: number): number => {
     if (ancestor[v] === NONE) return v;
@@ -99,7 +102,7 @@ export function computeDominators(g: HeapGraph): DominatorTree {
     let s = semi[w];
     for (let k = preds.first[w]; k < preds.first[w + 1]; k++) {
       const v = preds.from[k];
-      if (pre[v] === NONE) continue; // unreachable predecessor
+      if (semi[v] === NONE) continue; // unreachable predecessor
       const u = evaluate(v);
       if (semi[u] < s) s = semi[u];
     }

@@ -13,9 +13,11 @@ export interface HeapGraphData {
   nodeType: Uint8Array;
   nodeName: Uint32Array;
   nodeId: Uint32Array;
-  /** Float64: an ArrayBuffer's backing store can exceed 4 GiB. */
-  selfSize: Float64Array;
+  /** Uint32, or Float64 when a node is over 4 GiB (an ArrayBuffer's backing store can be). */
+  selfSize: Uint32Array | Float64Array;
+  /** Empty when every node's trace_node_id is 0 (no allocation tracking). */
   traceNodeId: Uint32Array;
+  /** null when the snapshot has no detachedness or every node's is 0 (unknown). */
   detachedness: Uint8Array | null;
   firstEdge: Uint32Array;
   edgeType: Uint8Array;

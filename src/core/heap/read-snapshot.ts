@@ -3,7 +3,7 @@ import { HeapSnapshotError } from './errors';
 import type { HeapGraphData } from './graph-data';
 import { SnapshotReader } from './snapshot-reader';
 
-const CHUNK = 4 << 20;
+const CHUNK = 1 << 20;
 
 /** One sentence for a file that cannot be opened. */
 export function fileErrorSentence(file: string, err: NodeJS.ErrnoException): string {
@@ -14,7 +14,7 @@ export function fileErrorSentence(file: string, err: NodeJS.ErrnoException): str
 }
 
 /**
- * Parses a .heapsnapshot in this thread, reading 4 MiB at a time into one reused buffer, so
+ * Parses a .heapsnapshot in this thread, reading 1 MiB at a time into one reused buffer (larger reads were no faster and count in peak RSS), so
  * memory holds the typed arrays and never the file's text. Throws HeapSnapshotError with one
  * sentence naming the file.
  */

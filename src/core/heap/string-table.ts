@@ -8,8 +8,8 @@ import { describeByte } from './number-scanner';
  */
 export interface StringTableData {
   bytes: Uint8Array;
-  /** offsets[i]..offsets[i+1] are the bytes of string i; length count+1. */
-  offsets: Float64Array;
+  /** offsets[i]..offsets[i+1] are the bytes of string i; length count+1. Float64 only past 4 GiB of text. */
+  offsets: Uint32Array | Float64Array;
   count: number;
 }
 
@@ -44,7 +44,7 @@ const QUOTE = 34;
 export class StringArrayScanner {
   private bytes: Buffer;
   private used = 0;
-  private offsets = new Float64Array(1 << 16);
+  private offsets: Uint32Array | Float64Array = new Uint32Array(1 << 16);
   private count = 0;
   // 0 before '[', 1 after '[' (string or ']'), 2 in a string, 3 after a string, 4 after ',', 5 done
   private state = 0;
@@ -82,7 +82,7 @@ export class StringArrayScanner {
         i++;
       } else if (c === QUOTE && (state === 1 || state === 4)) {
         this.state = 2;
-        this.pending = [];
+        // `pending` is left empty after each string: no new array per string.
         this.pendingEscaped = false;
         this.escapeNext = false;
         i++;
@@ -121,19 +121,22 @@ export class StringArrayScanner {
       this.escapeNext = esc;
       return end;
     }
-    let body: Buffer = buf.subarray(from, j);
-    if (this.pending.length) body = Buffer.concat([...this.pending, body]);
-    this.pending = [];
-    this.add(body, escaped);
+    if (this.pending.length) {
+      this.pending.push(buf.subarray(from, j));
+      const whole = Buffer.concat(this.pending);
+      this.pending.length = 0;
+      this.add(whole, 0, whole.length, escaped);
+    } else this.add(buf, from, j, escaped);
     this.state = 3;
     return j + 1;
   }
 
-  private add(body: Buffer, escaped: boolean): void {
+  /** Appends buf[from..to); the common unescaped case copies without making any object. */
+  private add(buf: Buffer, from: number, to: number, escaped: boolean): void {
     if (escaped) {
       let s: string;
       try {
-        s = JSON.parse(`"${body.toString('utf8')}"`) as string;
+        s = JSON.parse(`"${buf.toString('utf8', from, to)}"`) as string;
       } catch {
         throw new HeapSnapshotError(`an invalid escape in string ${this.count} of the "strings" array`);
       }
@@ -142,17 +145,23 @@ export class StringArrayScanner {
       this.bytes.write(s, this.used, 'utf8');
       this.used += len;
     } else {
-      this.reserve(body.length);
-      body.copy(this.bytes, this.used);
-      this.used += body.length;
+      const len = to - from;
+      this.reserve(len);
+      const bytes = this.bytes;
+      const at = this.used;
+      // Most strings are short: a byte loop beats Buffer#copy there and allocates nothing.
+      if (len < 64) for (let k = 0; k < len; k++) bytes[at + k] = buf[from + k];
+      else buf.copy(bytes, at, from, to);
+      this.used = at + len;
     }
-    if (this.count + 2 > this.offsets.length) {
-      const next = new Float64Array(this.offsets.length * 2);
-      next.set(this.offsets);
-      this.offsets = next;
+    let offsets = this.offsets;
+    if (this.count + 2 > offsets.length || (this.used > 0xffffffff && offsets instanceof Uint32Array)) {
+      const next = this.used > 0xffffffff || offsets instanceof Float64Array ? new Float64Array(offsets.length * 2) : new Uint32Array(offsets.length * 2);
+      next.set(offsets);
+      this.offsets = offsets = next;
     }
     this.count++;
-    this.offsets[this.count] = this.used;
+    offsets[this.count] = this.used;
   }
 
   private reserve(len: number): void {
