@@ -1,13 +1,15 @@
 // Leak detection over time (no --rounds): real CLI, agent and fixture apps under ~100 s of
-// steady traffic at 10 requests/s. A 2 MB/min leak gets a `leak` finding on its line and a
-// heap-growth finding; the controls get neither. The five runs go side by side to save time.
+// steady traffic at 10 requests/s. Each of the five kinds of 2 MB/min leak gets a `leak`
+// finding on the statement that keeps the memory (`// LEAK-SITE`), with the allocating
+// function's line as related information, and a heap-growth finding; the controls (bounded
+// LRU, churn, start-up table) get neither. The eight runs go side by side to save time.
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { leakSite, dir } = require('../fixtures/leaks/expect');
+const { LEAKS, CONTROLS, leakSite, dir } = require('../fixtures/leaks/expect');
 
 const DIST = process.env.PERF_LENS_DIST || path.join(__dirname, '..', '..', 'dist');
 const CLI = path.join(DIST, 'cli.js');
@@ -45,7 +47,7 @@ function timedRun(fixture) {
 }
 
 const runs = {};
-const names = ['map-cache.js', 'closures.js', 'lru-cache.js', 'churn.js', 'startup-alloc.js'];
+const names = [...LEAKS, ...CONTROLS];
 const all = Promise.allSettled(names.map((n) => timedRun(n).then((r) => (runs[n] = r))));
 const result = async (name) => {
   await all;
@@ -53,8 +55,8 @@ const result = async (name) => {
   return runs[name];
 };
 
-for (const fixture of ['map-cache.js', 'closures.js']) {
-  test(`a 2 MB/min leak in ${fixture} is found on its line within ${SECONDS} s`, { timeout: (SECONDS + 90) * 1000 }, async () => {
+for (const fixture of LEAKS) {
+  test(`a 2 MB/min leak in ${fixture} is found on its storing line within ${SECONDS} s`, { timeout: (SECONDS + 90) * 1000 }, async () => {
     const { report, out } = await result(fixture);
     const site = leakSite(fixture);
     const hit = report.findings.find((f) => f.kind === 'leak' && f.location?.file === site.file && f.location.line === site.line);
@@ -63,13 +65,17 @@ for (const fixture of ['map-cache.js', 'closures.js']) {
     assert.ok(hit.data.confidence >= 0.99);
     assert.ok(hit.data.samples >= 5);
     assert.match(hit.message, /handle\(\) keeps growing: \+[\d.]+ (KB|MB)\/min/);
+    assert.ok(hit.data.retainedBy && hit.message.includes(`${hit.data.retainedBy} on this line keeps it`), hit.message);
+    assert.equal(hit.data.functionLine, site.functionLine);
+    assert.ok(hit.related.some((r) => r.message === `allocated in function handle() at line ${site.functionLine}` && r.location?.line === site.functionLine), JSON.stringify(hit.related));
+    assert.deepEqual(report.findings.filter((f) => f.kind === 'leak' && f !== hit && f.location?.file === site.file), [], 'one finding per fixture');
     const growth = report.findings.find((f) => f.kind === 'heap-growth');
     assert.ok(growth, `no heap-growth finding:\n${out}`);
     assert.ok(growth.data.bytesPerMinute > 1024 * 1024 && growth.data.windowMs >= 60_000, JSON.stringify(growth.data));
   });
 }
 
-for (const fixture of ['lru-cache.js', 'churn.js', 'startup-alloc.js']) {
+for (const fixture of CONTROLS) {
   test(`the control ${fixture} stays clean over ${SECONDS} s`, { timeout: (SECONDS + 90) * 1000 }, async () => {
     const { report } = await result(fixture);
     assert.deepEqual(report.findings.filter((f) => ['leak', 'heap-growth', 'heap-limit'].includes(f.kind)), []);

@@ -1,6 +1,8 @@
 // Leak detection under `perf-lens run --load … --rounds 3`, through the real CLI, agent and
-// fixture apps: each leaking fixture gets a `leak` finding on its leaking function's line and a
-// heap-growth finding; the controls (bounded LRU, garbage churn, start-up table) get neither.
+// fixture apps: each leaking fixture gets a `leak` finding on the statement that keeps the
+// memory (marked `// LEAK-SITE`), with the allocating function's line (`// LEAK-FUNCTION`) as
+// related information, and a heap-growth finding; the controls (bounded LRU, garbage churn,
+// start-up table) get neither.
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
@@ -43,7 +45,7 @@ async function roundsReport(fixture) {
 }
 
 for (const fixture of LEAKS) {
-  test(`--rounds 3 puts a leak finding on the leaking line of ${fixture}`, async () => {
+  test(`--rounds 3 puts a leak finding on the storing line of ${fixture}`, async () => {
     const { report, out } = await roundsReport(fixture);
     const site = leakSite(fixture);
     const leaks = report.findings.filter((f) => f.kind === 'leak');
@@ -54,6 +56,16 @@ for (const fixture of LEAKS) {
     assert.equal(hit.data.samples, 3);
     assert.ok(hit.data.confidence > 0.8 && hit.data.confidence <= 1);
     assert.match(hit.message, /handle\(\) keeps growing: \+[\d.]+ (KB|MB) per load round/);
+    // The line is the storing statement, named in the message; the function's line is related.
+    assert.ok(hit.data.retainedBy && hit.message.includes(`${hit.data.retainedBy} on this line keeps it`), hit.message);
+    assert.equal(hit.data.functionLine, site.functionLine);
+    assert.ok(
+      hit.related.some((r) => r.message === `allocated in function handle() at line ${site.functionLine}` && r.location?.file === site.file && r.location.line === site.functionLine),
+      JSON.stringify(hit.related),
+    );
+    if (site.viaLine) {
+      assert.ok(hit.related.some((r) => r.message.startsWith('stored by ') && r.location?.line === site.viaLine), JSON.stringify(hit.related));
+    }
     assert.match(out, new RegExp(`${fixture.replace('.', '\\.')}:${site.line}:\\d+: \\w+ leak`), 'the summary names file:line');
     // Nothing else in the fixture is reported as leaking.
     assert.deepEqual(leaks.filter((f) => f !== hit && f.location?.file === site.file), []);

@@ -8,7 +8,7 @@ import type { Point } from './trend-stats';
 const MINUTE = 60_000;
 
 /** Post-GC heap sizes over time: major GCs' heapUsedAfter, and forced-GC measurements. */
-function postGcPoints(session: Session): Point[] {
+export function postGcPoints(session: Session): Point[] {
   const points: Point[] = [];
   for (const g of session.gc.toArray()) {
     if (g.kind === 'major' && typeof g.heapUsedAfter === 'number') points.push({ x: g.t, y: g.heapUsedAfter });

@@ -11,6 +11,8 @@ export * from './site-history';
 export * from './leak-options';
 export { detectHeapTrend } from './heap-trend';
 export { detectSiteLeaks, heapSiteHistoryOf } from './site-leaks';
+export { findRetainingLine, type RetainingLine, type RetainingStatement } from './retaining-line';
+export { retainerOf, type SiteRetainer } from './site-retainer';
 
 const LEAK_KINDS: ReadonlySet<string> = new Set(['leak', 'heap-growth', 'heap-limit']);
 
@@ -20,7 +22,12 @@ export const detectLeaks: SessionDetector = (session: Session, options: Detector
   const findings = [...detectHeapTrend(session, o), ...detectSiteLeaks(session, o)];
   if (options.ignoreComments === false) return findings;
   const ignore = new IgnoreComments(LEAK_KINDS);
-  return findings.filter((f) => !f.location || !ignore.isIgnored(f));
+  // a directive on the storing line or on the allocating function's line both silence a leak
+  const atFunction = (f: Finding) => {
+    const fnLine = f.kind === 'leak' && f.location ? f.data.functionLine : undefined;
+    return typeof fnLine === 'number' && fnLine !== f.location!.line && ignore.isIgnored({ ...f, location: { ...f.location!, line: fnLine } });
+  };
+  return findings.filter((f) => !f.location || !(ignore.isIgnored(f) || atFunction(f)));
 };
 
 /** Adds the leak detectors to runDetectors (idempotent). */

@@ -13,8 +13,10 @@ export interface SitePoint {
 export interface TrackedSite {
   key: string;
   name: string;
-  /** null when the script has no file (eval, a URL the core cannot open) */
+  /** the function's start, source-mapped; null when the script has no file (eval, a URL the core cannot open) */
   location: SourceLocation | null;
+  /** the same start in the file V8 ran (before source maps): where the retaining line is looked for */
+  generated: SourceLocation | null;
   /** calling frames of the latest heaviest path, nearest first */
   callers: Array<{ name: string; location: SourceLocation | null }>;
   /** the non-application frame that allocated (builtin, node:, a dependency) */
@@ -45,10 +47,14 @@ export function fileOfUrl(url: string): string | null {
   return null;
 }
 
-function locate(frame: HeapFrame, map?: SiteLocationMapper): SourceLocation | null {
+function generatedOf(frame: HeapFrame): SourceLocation | null {
   const file = fileOfUrl(frame.url);
-  if (!file) return null;
-  const loc = { file, line: Math.max(1, frame.line), column: Math.max(1, frame.column) };
+  return file ? { file, line: Math.max(1, frame.line), column: Math.max(1, frame.column) } : null;
+}
+
+function locate(frame: HeapFrame, map?: SiteLocationMapper): SourceLocation | null {
+  const loc = generatedOf(frame);
+  if (!loc) return null;
   try {
     return map ? map(loc) : loc;
   } catch {
@@ -69,8 +75,11 @@ function label(frame: HeapFrame): string {
 export class HeapSiteHistory {
   readonly samples: SiteSample[] = [];
   readonly sites = new Map<string, TrackedSite>();
+  /** the session's source-map step, kept to map retaining lines found in generated files */
+  mapLocation: SiteLocationMapper | undefined;
 
   add(msg: HeapSitesMessage, map?: SiteLocationMapper): void {
+    this.mapLocation = map;
     if (this.samples.length >= MAX_SAMPLES) this.thin();
     const sample: SiteSample = { t: msg.t, intervalBytes: msg.intervalBytes };
     if (msg.round !== undefined) sample.round = msg.round;
@@ -80,7 +89,7 @@ export class HeapSiteHistory {
       let site = this.sites.get(key);
       if (!site) {
         if (this.sites.size >= MAX_SITES) this.evictSmallest();
-        site = { key, name: s.name, location: locate(s, map), callers: [], allocatedBy: null, points: [] };
+        site = { key, name: s.name, location: locate(s, map), generated: generatedOf(s), callers: [], allocatedBy: null, points: [] };
         this.sites.set(key, site);
       }
       if (s.callers) site.callers = s.callers.map((c) => ({ name: c.name, location: locate(c, map) }));

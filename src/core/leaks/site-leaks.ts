@@ -1,9 +1,12 @@
+import type { SourceReader } from '../detectors/ignore-comments';
 import { findingId, type Finding, type RelatedInformation } from '../findings/finding';
 import type { Session } from '../session/session';
 import { formatBytes, round3 } from './format';
 import { steadyGrowth } from './growth-test';
+import { postGcPoints } from './heap-trend';
 import type { LeakOptions } from './leak-options';
 import type { HeapSiteHistory, SiteSample, TrackedSite } from './site-history';
+import { retainerOf, type SiteRetainer } from './site-retainer';
 import { theilSenSlope, type Point, type Trend } from './trend-stats';
 
 const MINUTE = 60_000;
@@ -64,7 +67,43 @@ function judge(history: HeapSiteHistory, site: TrackedSite, session: Session, o:
     },
   );
   if (!trend) return null;
+  // A bounded cache filling up grows like a leak; two more witnesses. The post-GC heap, exact
+  // where the site's bytes are a sampled estimate, must grow over the same window at half the
+  // site's rate at least; and the site must still gain samples at the end of the window (a
+  // cache that filled and stopped has flattened there).
+  const heap = postGcPoints(session).filter((p) => p.x >= series[0].t && p.x <= series[series.length - 1].t);
+  if (heap.length < 3 || !(theilSenSlope(heap) >= trend.slope / 2)) return null;
+  if (flattened(series, span)) return null;
   return { site, trend, perRound: false, liveBytes: series[series.length - 1].bytes, windowMs: span };
+}
+
+/** P(X ≤ k) for X ~ Poisson(mean). */
+function poissonCdf(k: number, mean: number): number {
+  let term = Math.exp(-mean);
+  let sum = term;
+  for (let i = 1; i <= k; i++) {
+    term *= mean / i;
+    sum += term;
+  }
+  return Math.min(1, sum);
+}
+
+/**
+ * Has the site stopped gaining live samples lately? Sampled objects that stay alive keep their
+ * sample, so a leak's sample count rises as a Poisson process at the window's rate. The latest
+ * quarter of the window (widened to where 8 new samples are due, at most the later half)
+ * holding far fewer new samples than that rate predicts (p < 1 %) means it levelled off.
+ */
+function flattened(series: Array<{ t: number; count: number }>, span: number): boolean {
+  const perMs = theilSenSlope(series.map((p) => ({ x: p.t, y: p.count })));
+  if (!(perMs > 0)) return true;
+  const end = series[series.length - 1].t;
+  const from = Math.max(series[0].t + span / 2, Math.min(end - span / 4, end - 8 / perMs));
+  let start = series[0];
+  for (const p of series) if (p.t <= from) start = p;
+  const expected = perMs * (end - start.t);
+  const gained = Math.max(0, series[series.length - 1].count - start.count);
+  return poissonCdf(gained, expected) < 0.01;
 }
 
 /** A builtin or internal frame named like a class (`Timeout`, `Promise`) is the constructor. */
@@ -73,27 +112,36 @@ function constructorOf(allocatedBy: string | null): string | undefined {
   return name && /^[A-Z][A-Za-z0-9_$]*$/.test(name) ? name : undefined;
 }
 
-function toFinding(j: Judged, session: Session): Finding {
+function toFinding(j: Judged, session: Session, retainer: SiteRetainer | null): Finding {
   const { site, trend } = j;
   const fn = site.name || '(anonymous)';
-  const rate = j.perRound ? trend.slope : trend.slope * MINUTE;
+  const who = describeFunction(site.name, retainer?.functionName);
+  const rate = rateOf(j);
   const rateText = j.perRound ? `${formatBytes(rate)} per load round` : `${formatBytes(rate)}/min`;
   const through = site.allocatedBy ? `, allocated through ${site.allocatedBy.split(' ')[0]}` : '';
-  const related: RelatedInformation[] = site.callers.map((c) => ({
-    message: `called from ${c.name || '(anonymous)'}`,
-    location: c.location,
-  }));
+  const related: RelatedInformation[] = [];
+  let where: string;
+  if (retainer && site.location) {
+    related.push({ message: `allocated in ${site.name ? 'function ' : ''}${who} at line ${site.location.line}`, location: site.location });
+    if (retainer.via) {
+      related.push({ message: `stored by ${retainer.via.statement} in ${retainer.via.functionName}() at line ${retainer.via.location.line}`, location: retainer.via.location });
+    }
+    const how = retainer.via ? ` (${retainer.via.functionName}() stores it with ${retainer.via.statement})` : '';
+    where = `${retainer.statement} on this line keeps it${how}; the memory is allocated in ${who} at line ${site.location.line}.`;
+  } else {
+    where = `Something keeps what this function allocates (the line is the function's start: no statement in it stores into a long-lived place).`;
+  }
+  related.push(...site.callers.map((c) => ({ message: `called from ${c.name || '(anonymous)'}`, location: c.location })));
   if (site.allocatedBy) related.push({ message: `allocated inside ${site.allocatedBy}`, location: null });
   const constructor = constructorOf(site.allocatedBy);
+  const location = retainer?.location ?? site.location;
   return {
-    id: findingId('leak', site.location, fn),
+    id: findingId('leak', location, fn),
     kind: 'leak',
     severity: rate >= MB ? 'error' : 'warning',
-    message:
-      `Memory allocated in ${fn}() keeps growing: +${rateText}, ${formatBytes(j.liveBytes)} still live${through}. ` +
-      `Something keeps what this function allocates (the line is the function's start: the heap profiler does not name the statement).`,
+    message: `Memory allocated in ${who} keeps growing: +${rateText}, ${formatBytes(j.liveBytes)} still live${through}. ${where}`,
     pid: session.pid,
-    location: site.location,
+    location,
     related,
     data: {
       ...(j.perRound ? { bytesPerRound: Math.round(rate) } : { bytesPerMinute: Math.round(rate) }),
@@ -102,13 +150,29 @@ function toFinding(j: Judged, session: Session): Finding {
       confidence: round3(trend.confidence),
       windowMs: Math.round(j.windowMs),
       function: fn,
+      ...(site.location ? { functionLine: site.location.line } : {}),
+      ...(retainer ? { retainedBy: retainer.statement } : {}),
       ...(constructor ? { constructor } : {}),
     },
   };
 }
 
-/** Tier 2: allocation sites whose live bytes grow steadily, as `leak` findings on their line. */
-export function detectSiteLeaks(session: Session, o: LeakOptions): Finding[] {
+/** `handle()`, or for a callback without a name, `an anonymous function in createSession()`. */
+function describeFunction(name: string, storedIn: string | undefined): string {
+  if (name) return `${name}()`;
+  return storedIn ? `an anonymous function in ${storedIn}()` : 'an anonymous function';
+}
+
+function rateOf(j: Judged): number {
+  return j.perRound ? j.trend.slope : j.trend.slope * MINUTE;
+}
+
+/**
+ * Tier 2: allocation sites whose live bytes grow steadily, as `leak` findings on the line that
+ * keeps the memory (the function's own line when no statement qualifies). Sites kept by the
+ * same line (a function and the callback it passes) make one finding, the fastest.
+ */
+export function detectSiteLeaks(session: Session, o: LeakOptions, read?: SourceReader): Finding[] {
   const history = heapSiteHistoryOf(session);
   if (!history || history.samples.length === 0) return [];
   const rounds = roundSamples(history);
@@ -119,5 +183,20 @@ export function detectSiteLeaks(session: Session, o: LeakOptions): Finding[] {
     if (j) judged.push(j);
   }
   judged.sort((a, b) => b.trend.slope - a.trend.slope);
-  return judged.slice(0, o.leakMaxFindings).map((j) => toFinding(j, session));
+  const byLine = new Map<string, Finding>();
+  const out: Finding[] = [];
+  for (const j of judged) {
+    const f = toFinding(j, session, retainerOf(j.site, history.mapLocation, read));
+    const key = `${f.location!.file}:${f.location!.line}`;
+    const first = byLine.get(key);
+    if (first) {
+      const rate = rateOf(j);
+      const text = j.perRound ? `${formatBytes(rate)} per load round` : `${formatBytes(rate)}/min`;
+      first.related.push({ message: `also kept here: memory allocated in ${describeFunction(j.site.name, undefined)} at line ${j.site.location!.line}, +${text}`, location: j.site.location });
+      continue;
+    }
+    byLine.set(key, f);
+    out.push(f);
+  }
+  return out.slice(0, o.leakMaxFindings);
 }
