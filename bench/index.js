@@ -2,13 +2,14 @@
 // `npm run bench`: every benchmark, one after the other (each in its own child process, so
 // none disturbs another), then ONE table of the ratios they measured side by side:
 //   agent overhead     bench/overhead.js       req/s and RSS with vs without the agent
+//   agent cost         bench/agent-cost.js     µs of CPU per request replayed through the http channels
 //   query capture      bench/query-capture.js  µs per query with vs without capture
 //   snapshot parse     bench/snapshot-parse.js MB/s and peak RSS, Perf Lens vs memlab
 //   live latency       bench/live-latency.js   event in the app → chart update (p95 ≤ 250 ms)
 //   sql normalizer     bench/sql-normalizer.js growth with input size vs a linear scan
 // Their own outputs go to stderr as they run; their JSON stays in bench/results/.
 //
-//   node bench/index.js [--quick] [--only overhead,query,snapshot,latency,normalizer]
+//   node bench/index.js [--quick] [--only overhead,agentcost,query,snapshot,latency,normalizer]
 // --quick runs each in its short mode (a few minutes in all); the default is their full runs.
 const fs = require('node:fs');
 const path = require('node:path');
@@ -49,6 +50,15 @@ const BENCHES = {
       { bench: 'agent overhead', measure: 'throughput (req/s)', baseline: base.reqPerSec.median, perfLens: agent.reqPerSec.median, ratio: agent.ratio, goal: '≥ 0.98', met: agent.ratio >= 0.98 },
       { bench: 'agent overhead', measure: 'CPU per request (µs)', baseline: base.cpuPerReqUs.median, perfLens: agent.cpuPerReqUs.median, ratio: agent.cpuPerReqRatio, goal: '≤ 1.02', met: agent.cpuPerReqRatio <= 1.02 },
       { bench: 'agent overhead', measure: 'app RSS (MB)', baseline: base.rssMB.median, perfLens: agent.rssMB.median, ratio: agent.rssMB.median / base.rssMB.median, goal: '≤ +15 MB', met: agent.rssIncreaseMB <= 15 },
+    ];
+  },
+  async agentcost() {
+    await runBench('agent-cost.js', quick ? ['--quick'] : []);
+    const r = readJson('agent-cost.json');
+    const share = r.appUsPerRequest ? r.agentUsPerRequest / r.appUsPerRequest : null;
+    return [
+      { bench: 'agent cost', measure: 'CPU µs per request, replayed (with its timers)', baseline: r.without.median, perfLens: r.with.median, ratio: r.with.median / r.without.median, goal: 'cost shown', met: null },
+      { bench: 'agent cost', measure: 'that cost ÷ the bench app\'s CPU per request', baseline: r.appUsPerRequest, perfLens: r.agentUsPerRequest, ratio: share, goal: '≤ 0.02', met: share === null ? null : share <= 0.02 },
     ];
   },
   async query() {

@@ -1,6 +1,6 @@
 import * as net from 'node:net';
 import WebSocket from 'ws';
-import type { AgentMessage, CommandFrame } from '../protocol/messages';
+import type { AgentMessage, BatchFrame, CommandFrame, HttpRow } from '../protocol/messages';
 import { MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../protocol/messages';
 
 export interface TransportConfig {
@@ -132,7 +132,7 @@ export class Transport {
 
   /** One frame per chunk, halved until it fits the server's frame limit. */
   private sendChunk(ws: WebSocket, chunk: AgentMessage[]): void {
-    const text = chunk.length === 1 ? JSON.stringify(chunk[0]) : JSON.stringify({ type: 'batch', messages: chunk });
+    const text = chunk.length === 1 ? JSON.stringify(chunk[0]) : JSON.stringify(batchFrame(chunk));
     const fits = text.length * 3 < MAX_FRAME_BYTES || Buffer.byteLength(text) < MAX_FRAME_BYTES - 64;
     if (fits) {
       ws.send(text);
@@ -239,4 +239,20 @@ export class Transport {
     }, delay);
     this.retryTimer.unref();
   }
+}
+
+/** A batch frame, with this process's http messages as rows (see HttpRow). */
+export function batchFrame(chunk: AgentMessage[]): BatchFrame {
+  const messages: AgentMessage[] = [];
+  const rows: HttpRow[] = [];
+  let pid = -1;
+  for (const m of chunk) {
+    if (m.type === 'http' && (pid === -1 || m.pid === pid)) {
+      pid = m.pid;
+      rows.push(m.path === undefined ? [m.t, m.method, m.route, m.status, m.durationMs, m.scope] : [m.t, m.method, m.route, m.status, m.durationMs, m.scope, m.path]);
+    } else {
+      messages.push(m);
+    }
+  }
+  return rows.length === 0 ? { type: 'batch', messages } : { type: 'batch', messages, http: { pid, rows } };
 }

@@ -64,7 +64,7 @@ export async function run(opts: RunOptions, cwd: string): Promise<number> {
     PERF_LENS_URL: url,
     PERF_LENS_TOKEN: server.token,
   };
-  if (opts.heapSampling) env.PERF_LENS_OPTIONS = withHeapSampling(process.env.PERF_LENS_OPTIONS);
+  if (opts.heapSampling !== false) env.PERF_LENS_OPTIONS = withHeapSampling(process.env.PERF_LENS_OPTIONS);
 
   const status = new LiveStatus(store, process.stdout);
   let app: AppProcess;

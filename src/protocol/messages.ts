@@ -31,6 +31,21 @@ export interface AuthFrame {
 export interface BatchFrame {
   type: 'batch';
   messages: AgentMessage[];
+  /** the batch's http messages of one process, as rows (see HttpRow) */
+  http?: HttpRows;
+}
+
+/**
+ * One http message without its keys: [t, method, route, status, durationMs, scope, path?].
+ * An app sends one per request, so on the wire they go as rows: a third of the bytes, and
+ * half the agent's stringify time, of the same messages as objects. The server turns them
+ * back into HttpMessages; nothing past decoding sees rows.
+ */
+export type HttpRow = [number, string, string, number, number, string | null] | [number, string, string, number, number, string | null, string];
+
+export interface HttpRows {
+  pid: number;
+  rows: HttpRow[];
 }
 
 export interface HelloMessage {

@@ -227,10 +227,44 @@ export function decodeFrame(data: string | Buffer): DecodedFrame {
       if (!v.ok) return v;
       out.push(v.value);
     }
-    return { ok: true, messages: out };
+    const http = (parsed as { http?: unknown }).http;
+    if (http === undefined) return { ok: true, messages: out };
+    const rows = expandHttpRows(http);
+    if (!rows.ok) return rows;
+    return { ok: true, messages: mergeByTime(out, rows.value) };
   }
   const v = validateMessage(parsed);
   return v.ok ? { ok: true, messages: [v.value] } : v;
+}
+
+/** HttpRows back into validated HttpMessages. */
+function expandHttpRows(value: unknown): Validated<AgentMessage[]> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return { ok: false, reason: 'batch.http is not an object' };
+  const { pid, rows } = value as { pid?: unknown; rows?: unknown };
+  if (!Array.isArray(rows)) return { ok: false, reason: 'batch.http.rows is not an array' };
+  const out: AgentMessage[] = [];
+  for (const row of rows) {
+    if (!Array.isArray(row) || (row.length !== 6 && row.length !== 7)) return { ok: false, reason: 'batch.http row is not an array of 6 or 7 fields' };
+    const message: Record<string, unknown> = { type: 'http', pid, t: row[0], method: row[1], route: row[2], status: row[3], durationMs: row[4], scope: row[5] };
+    if (row.length === 7) message.path = row[6];
+    const v = validateMessage(message);
+    if (!v.ok) return v;
+    out.push(v.value);
+  }
+  return { ok: true, value: out };
+}
+
+/** Two lists each in time order, merged into one (ties: `a` first), so rows keep their place. */
+function mergeByTime(a: AgentMessage[], b: AgentMessage[]): AgentMessage[] {
+  if (a.length === 0) return b;
+  if (b.length === 0) return a;
+  const out: AgentMessage[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) out.push(b[j].t < a[i].t ? b[j++] : a[i++]);
+  while (i < a.length) out.push(a[i++]);
+  while (j < b.length) out.push(b[j++]);
+  return out;
 }
 
 /** Checks the first frame of a connection; returns the token it carries or null. */

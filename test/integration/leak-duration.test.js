@@ -23,7 +23,7 @@ process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
 function timedRun(fixture) {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'perf-lens-leak-'));
   const json = path.join(tmp, 'report.json');
-  const args = ['run', '--heap-sampling', '--load', `node load.js --seconds ${SECONDS} --rate 10`, '--json', json, '--', 'node', fixture];
+  const args = ['run', '--load', `node load.js --seconds ${SECONDS} --rate 10`, '--json', json, '--', 'node', fixture];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { cwd: dir, env: { ...process.env, LEAK_BYTES }, stdio: ['ignore', 'pipe', 'pipe'] });
     children.add(child);

@@ -203,3 +203,11 @@ test('the CLI prints usage for --help and the version for --version, exit 0', ()
   assert.equal(version.status, 0);
   assert.equal(version.stdout, require(path.join(ROOT, 'package.json')).version + '\n');
 });
+
+test('heap sampling is on unless --no-heap-sampling; both flags belong to run only', () => {
+  assert.equal(run('--', 'node', 'a.js').options.heapSampling, undefined); // run.ts: undefined means on
+  assert.equal(run('--no-heap-sampling', '--', 'node', 'a.js').options.heapSampling, false);
+  assert.equal(run('--heap-sampling', '--', 'node', 'a.js').options.heapSampling, true);
+  assert.equal(usageError(['analyze', 'a.ndjson', '--no-heap-sampling']), 'The option --no-heap-sampling belongs to "run", not "analyze".');
+  assert.equal(usageError(['analyze', 'a.ndjson', '--heap-sampling']), 'The option --heap-sampling belongs to "run", not "analyze".');
+});
