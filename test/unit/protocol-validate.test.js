@@ -261,3 +261,49 @@ test('readAuthFrame: only a JSON auth frame with a string token and an integer p
   // an auth frame is small: a huge one is not read at all
   assert.equal(readAuthFrame(JSON.stringify({ type: 'auth', token: 'a'.repeat(5000), protocol: 1 })), null);
 });
+
+test('decodeFrame: http rows of a batch come out as the http messages they stand for, in time order', () => {
+  const gc1 = { type: 'gc', pid: 10, t: 1, kind: 'major', durationMs: 0.5 };
+  const gc2 = { type: 'gc', pid: 10, t: 4, kind: 'minor', durationMs: 0.1 };
+  const frame = {
+    type: 'batch',
+    messages: [gc1, gc2],
+    http: { pid: 10, rows: [[2, 'GET', '/users/:id', 200, 1.25, '10:1', '/users/7'], [3, 'POST', '/s', 500, 0.5, null], [5, 'GET', '/', 304, 0.001, '10:3']] },
+  };
+  const d = decodeFrame(JSON.stringify(frame));
+  assert.equal(d.ok, true, d.reason);
+  assert.deepEqual(d.messages, [
+    gc1,
+    { type: 'http', pid: 10, t: 2, method: 'GET', route: '/users/:id', status: 200, durationMs: 1.25, scope: '10:1', path: '/users/7' },
+    { type: 'http', pid: 10, t: 3, method: 'POST', route: '/s', status: 500, durationMs: 0.5, scope: null },
+    gc2,
+    { type: 'http', pid: 10, t: 5, method: 'GET', route: '/', status: 304, durationMs: 0.001, scope: '10:3' },
+  ]);
+  // Rows alone, with no other message, are a batch too.
+  const only = decodeFrame(JSON.stringify({ type: 'batch', messages: [], http: { pid: 3, rows: [[1, 'GET', '/', 200, 1, null]] } }));
+  assert.equal(only.ok, true);
+  assert.equal(only.messages.length, 1);
+  assert.equal(only.messages[0].pid, 3);
+});
+
+test('decodeFrame: one bad http row drops the whole batch, with a reason', () => {
+  const good = [1, 'GET', '/', 200, 1, null];
+  const cases = [
+    [{ pid: 1, rows: 'x' }, /http\.rows is not an array/],
+    [[good], /batch\.http is not an object/],
+    [null, /batch\.http is not an object/],
+    [{ pid: 1, rows: [good, [1, 'GET', '/', 200, 1]] }, /6 or 7 fields/],
+    [{ pid: 1, rows: [good, [...good, '/p', 'extra']] }, /6 or 7 fields/],
+    [{ pid: 1, rows: [good, { t: 1 }] }, /6 or 7 fields/],
+    [{ pid: 1, rows: [[1, 'GET', '/', '200', 1, null]] }, /http\.status/],
+    [{ pid: 1, rows: [[1, 'GET', '/', 200, 1, 7]] }, /http\.scope/],
+    [{ pid: 1, rows: [[1, 'GET', '/', 200, 1, null, 9]] }, /http\.path/],
+    [{ pid: 1.5, rows: [good] }, /http\.pid/],
+    [{ rows: [good] }, /http\.pid/],
+  ];
+  for (const [http, reason] of cases) {
+    const d = decodeFrame(JSON.stringify({ type: 'batch', messages: [VALID.memory], http }));
+    assert.equal(d.ok, false, JSON.stringify(http));
+    assert.match(d.reason, reason);
+  }
+});
