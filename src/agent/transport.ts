@@ -241,15 +241,16 @@ export class Transport {
   }
 }
 
-/** A batch frame, with this process's http messages as rows (see HttpRow). */
+/** A batch frame, with this process's http messages as rows in their places (see HttpRow). */
 export function batchFrame(chunk: AgentMessage[]): BatchFrame {
   const messages: AgentMessage[] = [];
   const rows: HttpRow[] = [];
   let pid = -1;
-  for (const m of chunk) {
+  for (let at = 0; at < chunk.length; at++) {
+    const m = chunk[at];
     if (m.type === 'http' && (pid === -1 || m.pid === pid)) {
       pid = m.pid;
-      rows.push(m.path === undefined ? [m.t, m.method, m.route, m.status, m.durationMs, m.scope] : [m.t, m.method, m.route, m.status, m.durationMs, m.scope, m.path]);
+      rows.push(m.path === undefined || m.path === m.route ? [at, m.t, m.method, m.route, m.status, m.durationMs, m.scope] : [at, m.t, m.method, m.route, m.status, m.durationMs, m.scope, m.path]);
     } else {
       messages.push(m);
     }

@@ -36,12 +36,15 @@ export interface BatchFrame {
 }
 
 /**
- * One http message without its keys: [t, method, route, status, durationMs, scope, path?].
- * An app sends one per request, so on the wire they go as rows: a third of the bytes, and
- * half the agent's stringify time, of the same messages as objects. The server turns them
- * back into HttpMessages; nothing past decoding sees rows.
+ * One http message without its keys: [at, t, method, route, status, durationMs, scope, path?],
+ * `at` being its index among all the messages of the batch (so the order is kept exactly) and
+ * `path` left out when it equals the route. An app sends one per request, so on the wire they
+ * go as rows: a third of the bytes, and half the agent's stringify time, of the same messages
+ * as objects. The server turns them back into HttpMessages; nothing past decoding sees rows.
  */
-export type HttpRow = [number, string, string, number, number, string | null] | [number, string, string, number, number, string | null, string];
+export type HttpRow =
+  | [number, number, string, string, number, number, string | null]
+  | [number, number, string, string, number, number, string | null, string];
 
 export interface HttpRows {
   pid: number;

@@ -229,42 +229,36 @@ export function decodeFrame(data: string | Buffer): DecodedFrame {
     }
     const http = (parsed as { http?: unknown }).http;
     if (http === undefined) return { ok: true, messages: out };
-    const rows = expandHttpRows(http);
-    if (!rows.ok) return rows;
-    return { ok: true, messages: mergeByTime(out, rows.value) };
+    const all = withHttpRows(out, http);
+    return all.ok ? { ok: true, messages: all.value } : all;
   }
   const v = validateMessage(parsed);
   return v.ok ? { ok: true, messages: [v.value] } : v;
 }
 
-/** HttpRows back into validated HttpMessages. */
-function expandHttpRows(value: unknown): Validated<AgentMessage[]> {
+/**
+ * The batch's messages with its http rows put back as HttpMessages at their places. Rows must
+ * name strictly increasing places that, with the other messages, fill the batch exactly.
+ */
+function withHttpRows(messages: AgentMessage[], value: unknown): Validated<AgentMessage[]> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return { ok: false, reason: 'batch.http is not an object' };
   const { pid, rows } = value as { pid?: unknown; rows?: unknown };
   if (!Array.isArray(rows)) return { ok: false, reason: 'batch.http.rows is not an array' };
+  const total = messages.length + rows.length;
   const out: AgentMessage[] = [];
+  let next = 0; // next of `messages` to place
   for (const row of rows) {
-    if (!Array.isArray(row) || (row.length !== 6 && row.length !== 7)) return { ok: false, reason: 'batch.http row is not an array of 6 or 7 fields' };
-    const message: Record<string, unknown> = { type: 'http', pid, t: row[0], method: row[1], route: row[2], status: row[3], durationMs: row[4], scope: row[5] };
-    if (row.length === 7) message.path = row[6];
+    if (!Array.isArray(row) || (row.length !== 7 && row.length !== 8)) return { ok: false, reason: 'batch.http row is not an array of 7 or 8 fields' };
+    const at = row[0];
+    if (!Number.isInteger(at) || at < out.length || at >= total) return { ok: false, reason: 'batch.http row has no valid place in the batch' };
+    while (out.length < at) out.push(messages[next++]);
+    const message = { type: 'http', pid, t: row[1], method: row[2], route: row[3], status: row[4], durationMs: row[5], scope: row[6], path: row.length === 8 ? row[7] : row[3] };
     const v = validateMessage(message);
     if (!v.ok) return v;
     out.push(v.value);
   }
+  while (next < messages.length) out.push(messages[next++]);
   return { ok: true, value: out };
-}
-
-/** Two lists each in time order, merged into one (ties: `a` first), so rows keep their place. */
-function mergeByTime(a: AgentMessage[], b: AgentMessage[]): AgentMessage[] {
-  if (a.length === 0) return b;
-  if (b.length === 0) return a;
-  const out: AgentMessage[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length && j < b.length) out.push(b[j].t < a[i].t ? b[j++] : a[i++]);
-  while (i < a.length) out.push(a[i++]);
-  while (j < b.length) out.push(b[j++]);
-  return out;
 }
 
 /** Checks the first frame of a connection; returns the token it carries or null. */

@@ -262,48 +262,56 @@ test('readAuthFrame: only a JSON auth frame with a string token and an integer p
   assert.equal(readAuthFrame(JSON.stringify({ type: 'auth', token: 'a'.repeat(5000), protocol: 1 })), null);
 });
 
-test('decodeFrame: http rows of a batch come out as the http messages they stand for, in time order', () => {
-  const gc1 = { type: 'gc', pid: 10, t: 1, kind: 'major', durationMs: 0.5 };
-  const gc2 = { type: 'gc', pid: 10, t: 4, kind: 'minor', durationMs: 0.1 };
+test('decodeFrame: http rows of a batch come out as the http messages they stand for, each in its place', () => {
+  const hello = { type: 'hello', pid: 10, t: 9, protocol: 1, nodeVersion: 'v20.1.0', argv: ['node'], cwd: '/' };
+  const gc = { type: 'gc', pid: 10, t: 1, kind: 'major', durationMs: 0.5 };
+  const bye = { type: 'bye', pid: 10, t: 6 };
   const frame = {
     type: 'batch',
-    messages: [gc1, gc2],
-    http: { pid: 10, rows: [[2, 'GET', '/users/:id', 200, 1.25, '10:1', '/users/7'], [3, 'POST', '/s', 500, 0.5, null], [5, 'GET', '/', 304, 0.001, '10:3']] },
+    messages: [hello, gc, bye],
+    http: { pid: 10, rows: [[1, 2, 'GET', '/users/:id', 200, 1.25, '10:1', '/users/7'], [2, 3, 'POST', '/s', 500, 0.5, null], [4, 5, 'GET', '/', 304, 0.001, '10:3']] },
   };
   const d = decodeFrame(JSON.stringify(frame));
   assert.equal(d.ok, true, d.reason);
+  // The order of the batch is kept exactly, whatever the times say (hello first, bye last).
   assert.deepEqual(d.messages, [
-    gc1,
+    hello,
     { type: 'http', pid: 10, t: 2, method: 'GET', route: '/users/:id', status: 200, durationMs: 1.25, scope: '10:1', path: '/users/7' },
-    { type: 'http', pid: 10, t: 3, method: 'POST', route: '/s', status: 500, durationMs: 0.5, scope: null },
-    gc2,
-    { type: 'http', pid: 10, t: 5, method: 'GET', route: '/', status: 304, durationMs: 0.001, scope: '10:3' },
+    { type: 'http', pid: 10, t: 3, method: 'POST', route: '/s', status: 500, durationMs: 0.5, scope: null, path: '/s' },
+    gc,
+    { type: 'http', pid: 10, t: 5, method: 'GET', route: '/', status: 304, durationMs: 0.001, scope: '10:3', path: '/' },
+    bye,
   ]);
   // Rows alone, with no other message, are a batch too.
-  const only = decodeFrame(JSON.stringify({ type: 'batch', messages: [], http: { pid: 3, rows: [[1, 'GET', '/', 200, 1, null]] } }));
-  assert.equal(only.ok, true);
-  assert.equal(only.messages.length, 1);
-  assert.equal(only.messages[0].pid, 3);
+  const only = decodeFrame(JSON.stringify({ type: 'batch', messages: [], http: { pid: 3, rows: [[0, 1, 'GET', '/', 200, 1, null]] } }));
+  assert.equal(only.ok, true, only.reason);
+  assert.deepEqual(only.messages, [{ type: 'http', pid: 3, t: 1, method: 'GET', route: '/', status: 200, durationMs: 1, scope: null, path: '/' }]);
 });
 
 test('decodeFrame: one bad http row drops the whole batch, with a reason', () => {
-  const good = [1, 'GET', '/', 200, 1, null];
+  const good = [0, 1, 'GET', '/', 200, 1, null];
   const cases = [
     [{ pid: 1, rows: 'x' }, /http\.rows is not an array/],
     [[good], /batch\.http is not an object/],
     [null, /batch\.http is not an object/],
-    [{ pid: 1, rows: [good, [1, 'GET', '/', 200, 1]] }, /6 or 7 fields/],
-    [{ pid: 1, rows: [good, [...good, '/p', 'extra']] }, /6 or 7 fields/],
-    [{ pid: 1, rows: [good, { t: 1 }] }, /6 or 7 fields/],
-    [{ pid: 1, rows: [[1, 'GET', '/', '200', 1, null]] }, /http\.status/],
-    [{ pid: 1, rows: [[1, 'GET', '/', 200, 1, 7]] }, /http\.scope/],
-    [{ pid: 1, rows: [[1, 'GET', '/', 200, 1, null, 9]] }, /http\.path/],
+    [{ pid: 1, rows: [good, [2, 1, 'GET', '/', 200, 1]] }, /7 or 8 fields/],
+    [{ pid: 1, rows: [good, [2, ...good.slice(1), '/p', 'extra']] }, /7 or 8 fields/],
+    [{ pid: 1, rows: [good, { t: 1 }] }, /7 or 8 fields/],
+    [{ pid: 1, rows: [[0, 1, 'GET', '/', '200', 1, null]] }, /http\.status/],
+    [{ pid: 1, rows: [[0, 1, 'GET', '/', 200, 1, 7]] }, /http\.scope/],
+    [{ pid: 1, rows: [[0, 1, 'GET', '/', 200, 1, null, 9]] }, /http\.path/],
     [{ pid: 1.5, rows: [good] }, /http\.pid/],
     [{ rows: [good] }, /http\.pid/],
+    // places: out of the batch, repeated, going back, not a whole number
+    [{ pid: 1, rows: [[2, 1, 'GET', '/', 200, 1, null]] }, /no valid place/],
+    [{ pid: 1, rows: [good, good] }, /no valid place/],
+    [{ pid: 1, rows: [[1, 1, 'GET', '/', 200, 1, null], good] }, /no valid place/],
+    [{ pid: 1, rows: [[0.5, 1, 'GET', '/', 200, 1, null]] }, /no valid place/],
+    [{ pid: 1, rows: [[-1, 1, 'GET', '/', 200, 1, null]] }, /no valid place/],
   ];
   for (const [http, reason] of cases) {
     const d = decodeFrame(JSON.stringify({ type: 'batch', messages: [VALID.memory], http }));
     assert.equal(d.ok, false, JSON.stringify(http));
-    assert.match(d.reason, reason);
+    assert.match(d.reason, reason, JSON.stringify(http));
   }
 });

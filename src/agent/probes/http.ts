@@ -63,7 +63,7 @@ export function installHttpProbe(ctx: AgentContext, scopes: Scopes): void {
       const path = req[kPath] ?? pathOf(req.url);
       const route = frameworkRoute(req) ?? req[kRoute] ?? routeOf(path);
       // Times to the microsecond: shorter numbers are cheaper to stringify and to send, one
-      // message per request. `path` only when it says more than the route.
+      // message per request (the transport also sends them as rows, see HttpRow).
       const http: HttpMessage = {
         type: 'http',
         pid,
@@ -73,8 +73,8 @@ export function installHttpProbe(ctx: AgentContext, scopes: Scopes): void {
         status: res.statusCode,
         durationMs: micro(t - start),
         scope: req[kScope] ?? null,
+        path,
       };
-      if (path !== route) http.path = path;
       ctx.emit(http);
     } catch {
       /* never into the app */
