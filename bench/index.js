@@ -7,9 +7,10 @@
 //   snapshot parse     bench/snapshot-parse.js MB/s and peak RSS, Perf Lens vs memlab
 //   live latency       bench/live-latency.js   event in the app → chart update (p95 ≤ 250 ms)
 //   sql normalizer     bench/sql-normalizer.js growth with input size vs a linear scan
+//   leak live          bench/leak-live.js      seconds to flag a 1 MB/min leak live (≤ 120 s)
 // Their own outputs go to stderr as they run; their JSON stays in bench/results/.
 //
-//   node bench/index.js [--quick] [--only overhead,agentcost,query,snapshot,latency,normalizer]
+//   node bench/index.js [--quick] [--only overhead,agentcost,query,snapshot,latency,normalizer,leak]
 // --quick runs each in its short mode (a few minutes in all); the default is their full runs.
 const fs = require('node:fs');
 const path = require('node:path');
@@ -95,6 +96,12 @@ const BENCHES = {
       ['request → chart p95 (ms)', r.request],
       ['query → chart table p95 (ms)', r.query],
     ].map(([measure, s]) => ({ bench: 'live latency', measure, baseline: goal, perfLens: s.p95, ratio: s.p95 / goal, goal: `≤ ${goal} ms`, met: s.p95 <= goal }));
+  },
+  async leak() {
+    await runBench('leak-live.js', []);
+    const r = readJson('leak-live.json');
+    const row = (measure, v) => ({ bench: 'leak live', measure, baseline: r.goalS, perfLens: v, ratio: v === null ? null : v / r.goalS, goal: `≤ ${r.goalS} s`, met: v !== null && v <= r.goalS });
+    return [row(`${r.mbPerMin} MB/min: s to heap-growth`, r.heapGrowthS), row(`${r.mbPerMin} MB/min: s to leak on its line`, r.leakS)];
   },
   async normalizer() {
     await runBench('sql-normalizer.js', quick ? ['--quick'] : []);
