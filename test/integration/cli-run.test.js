@@ -95,7 +95,9 @@ test('event-loop delay rises for an app that blocks 200 ms', async () => {
   const loop = readJson(path.join(dir, 'r.json')).processes[0].metrics.eventLoop;
   assert.ok(loop.length >= 2, `event loop samples: ${loop.length}`);
   const worst = Math.max(...loop.map((e) => e.maxMs));
-  assert.ok(worst >= 190, `max delay ${worst} ms`);
+  // The histogram's tick falls due during the block and fires when it ends: its delay is the
+  // block less at most one tick period (20 ms, src/agent/probes/event-loop.ts).
+  assert.ok(worst >= 200 - 20 && worst < 400, `max delay ${worst} ms`);
   assert.ok(loop.some((e) => e.utilization > 0 && e.utilization <= 1));
   const calm = Math.min(...loop.map((e) => e.p50Ms));
   assert.ok(calm < 50, `a calm interval has a small p50 (${calm} ms)`);
