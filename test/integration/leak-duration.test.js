@@ -56,12 +56,15 @@ const result = async (name) => {
 };
 
 for (const fixture of LEAKS) {
-  test(`a 2 MB/min leak in ${fixture} is found on its storing line within ${SECONDS} s`, { timeout: (SECONDS + 90) * 1000 }, async () => {
+  test(`a 2 MB/min leak in ${fixture} is found on its storing line within ${SECONDS} s`, { timeout: (SECONDS + 90) * 1000 }, async (t) => {
     const { report, out } = await result(fixture);
     const site = leakSite(fixture);
     const hit = report.findings.find((f) => f.kind === 'leak' && f.location?.file === site.file && f.location.line === site.line);
     assert.ok(hit, `no leak at ${fixture}:${site.line}:\n${out}`);
-    assert.ok(hit.data.bytesPerMinute > 0.8 * 1024 * 1024 && hit.data.bytesPerMinute < 4 * 1024 * 1024, `rate ${hit.data.bytesPerMinute}`);
+    t.diagnostic(`${fixture}: ${(hit.data.bytesPerMinute / 1048576).toFixed(2)} MB/min read for 2 MB/min, ${hit.data.samples} reads`);
+    // The rate is a sampled estimate: ~20 samples of 128 KB over the window, so it spreads by
+    // about a quarter either way; the band is three such spreads wide below and more above.
+    assert.ok(hit.data.bytesPerMinute > 0.5 * 1024 * 1024 && hit.data.bytesPerMinute < 5 * 1024 * 1024, `rate ${hit.data.bytesPerMinute}`);
     assert.ok(hit.data.confidence >= 0.99);
     assert.ok(hit.data.samples >= 5);
     assert.match(hit.message, /handle\(\) keeps growing: \+[\d.]+ (KB|MB)\/min/);

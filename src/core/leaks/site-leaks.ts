@@ -20,6 +20,8 @@ export function heapSiteHistoryOf(session: Session): HeapSiteHistory | null {
 interface Judged {
   site: TrackedSite;
   trend: Trend;
+  /** the growth reported (bytes per ms or per round); see growthOverWindow */
+  rate: number;
   perRound: boolean;
   liveBytes: number;
   windowMs: number;
@@ -49,7 +51,7 @@ function judge(history: HeapSiteHistory, site: TrackedSite, session: Session, o:
     // exactly between the same rounds must grow too, by at least half the site's rate.
     const heap = session.heapMeasures.filter((m) => m.round >= 1).map((m) => ({ x: m.round, y: m.heapUsed }));
     if (heap.length >= 3 && theilSenSlope(heap) < trend.slope / 2) return null;
-    return { site, trend, perRound: true, liveBytes: series[series.length - 1].bytes, windowMs: series[series.length - 1].t - series[0].t };
+    return { site, trend, rate: trend.slope, perRound: true, liveBytes: series[series.length - 1].bytes, windowMs: series[series.length - 1].t - series[0].t };
   }
   const from = session.startedAt + o.leakWarmupMs;
   const series = history.series(site, (s) => s.t >= from);
@@ -74,7 +76,18 @@ function judge(history: HeapSiteHistory, site: TrackedSite, session: Session, o:
   const heap = postGcPoints(session).filter((p) => p.x >= series[0].t && p.x <= series[series.length - 1].t);
   if (heap.length < 3 || !(theilSenSlope(heap) >= trend.slope / 2)) return null;
   if (flattened(series, span)) return null;
-  return { site, trend, perRound: false, liveBytes: series[series.length - 1].bytes, windowMs: span };
+  return { site, trend, rate: growthOverWindow(series, span, trend.slope), perRound: false, liveBytes: series[series.length - 1].bytes, windowMs: span };
+}
+
+/**
+ * The rate a developer reads. A site's live bytes over time are a sampled step series (one
+ * sample per interval's worth of surviving bytes, often ~1 per profile read); Theil–Sen, right
+ * for *testing* the trend, reads such steps coarsely (0.4–1.5× of a 1 MB/min leak measured).
+ * New live bytes over the window, the Poisson estimate of the rate, spreads as 1/√samples.
+ */
+function growthOverWindow(series: Array<{ bytes: number }>, span: number, fallback: number): number {
+  const grown = series[series.length - 1].bytes - series[0].bytes;
+  return grown > 0 && span > 0 ? grown / span : fallback;
 }
 
 /** P(X ≤ k) for X ~ Poisson(mean). */
@@ -164,7 +177,7 @@ function describeFunction(name: string, storedIn: string | undefined): string {
 }
 
 function rateOf(j: Judged): number {
-  return j.perRound ? j.trend.slope : j.trend.slope * MINUTE;
+  return j.perRound ? j.rate : j.rate * MINUTE;
 }
 
 /**
@@ -182,7 +195,7 @@ export function detectSiteLeaks(session: Session, o: LeakOptions, read?: SourceR
     const j = judge(history, site, session, o, rounds);
     if (j) judged.push(j);
   }
-  judged.sort((a, b) => b.trend.slope - a.trend.slope);
+  judged.sort((a, b) => b.rate - a.rate);
   const byLine = new Map<string, Finding>();
   const out: Finding[] = [];
   for (const j of judged) {
