@@ -14,35 +14,13 @@ const path = require('node:path');
 const readline = require('node:readline');
 const { spawn } = require('node:child_process');
 const esbuild = require('esbuild');
+const { MB, rssOf, windowPeaks, mb } = require('../helpers/process-memory');
 
 const ROOT = path.join(__dirname, '..', '..');
 const SOAK = process.env.PERF_LENS_SOAK === '1';
 const SECONDS = Number(process.env.PERF_LENS_LOAD_SECONDS) || (SOAK ? 300 : 45);
 const STALL_MS = 6000;
 const HOST_HEAP_MB = 512;
-const MB = 1024 * 1024;
-const mb = (b) => `${(b / MB).toFixed(1)} MB`;
-
-function rssOf(pid) {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : null;
-  } catch {
-    return null;
-  }
-}
-
-/** Peak of each of `parts` equal spans of time of a series [{t, v}]. */
-function windowPeaks(series, parts) {
-  const t0 = series[0].t;
-  const span = series[series.length - 1].t - t0;
-  const peaks = new Array(parts).fill(0);
-  for (const s of series) {
-    const i = Math.min(parts - 1, Math.floor(((s.t - t0) / span) * parts));
-    peaks[i] = Math.max(peaks[i], s.v);
-  }
-  return peaks;
-}
 
 test(`extension core under ${SECONDS} s of load with 10 queries per request: bounded memory, counted drops, live findings`, { timeout: (SECONDS + 180) * 1000 }, async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'perf-lens-ext-load-'));

@@ -13,6 +13,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
+const { MB, rssOf, windowPeaks, mb } = require('../helpers/process-memory');
 
 const ROOT = path.join(__dirname, '..', '..');
 const CLI = process.env.PERF_LENS_TEST_CLI || path.join(ROOT, 'dist', 'cli.js');
@@ -20,17 +21,6 @@ const SOAK = process.env.PERF_LENS_SOAK === '1';
 const SECONDS = Number(process.env.PERF_LENS_LOAD_SECONDS) || (SOAK ? 300 : 45);
 const STALL_MS = 6000;
 const CLI_HEAP_MB = SOAK ? 512 : 384;
-const MB = 1024 * 1024;
-
-/** VmRSS of a process in bytes, or null once it is gone. */
-function rssOf(pid) {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : null;
-  } catch {
-    return null;
-  }
-}
 
 function childrenOf(pid) {
   try {
@@ -47,20 +37,6 @@ function cmdlineOf(pid) {
     return '';
   }
 }
-
-/** Peak over each window of a series [{t, v}] split into `parts` equal spans of time. */
-function windowPeaks(series, parts) {
-  const t0 = series[0].t;
-  const span = series[series.length - 1].t - t0;
-  const peaks = new Array(parts).fill(0);
-  for (const s of series) {
-    const i = Math.min(parts - 1, Math.floor(((s.t - t0) / span) * parts));
-    peaks[i] = Math.max(peaks[i], s.v);
-  }
-  return peaks;
-}
-
-const mb = (b) => `${(b / MB).toFixed(1)} MB`;
 
 test(`load for ${SECONDS} s with 10 queries per request: bounded memory, counted drops, a complete report`, { timeout: (SECONDS + 120) * 1000 }, async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'perf-lens-load-'));

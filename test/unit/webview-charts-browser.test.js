@@ -153,8 +153,8 @@ function messages(now) {
   return { reset, append };
 }
 
-test('the charts page draws live data under the strict CSP, follows the theme, and keeps its tab', { timeout: 90_000 }, async (t) => {
-  if (!fs.existsSync(CHROMIUM)) return t.skip(`${CHROMIUM} is not installed`);
+/** The charts page served with the host stub, in Chromium; closed after the test. */
+async function openChartsPage(t) {
   const { chromium } = require('playwright-core');
   const server = await serve((origin) => {
     const html = hostHtml(origin);
@@ -169,10 +169,16 @@ test('the charts page draws live data under the strict CSP, follows the theme, a
   const page = await browser.newPage({ viewport: { width: 1200, height: 820 } });
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
+  return { page, errors, url: `http://127.0.0.1:${server.address().port}/` };
+}
+
+test('the charts page draws live data under the strict CSP, follows the theme, and keeps its tab', { timeout: 90_000 }, async (t) => {
+  if (!fs.existsSync(CHROMIUM)) return t.skip(`${CHROMIUM} is not installed`);
+  const { page, errors, url } = await openChartsPage(t);
   page.on('console', (m) => m.type() === 'error' && !/Failed to load resource/.test(m.text()) && errors.push(m.text()));
   // Every resource the page asks for must exist (the browser's own favicon request aside).
   page.on('response', (r) => r.status() >= 400 && !r.url().endsWith('/favicon.ico') && errors.push(`${r.status()} ${r.url()}`));
-  await page.goto(`http://127.0.0.1:${server.address().port}/`);
+  await page.goto(url);
   await page.waitForFunction(() => window.__posted.some((m) => m.type === 'ready'));
 
   const points = () => page.evaluate(() => Object.fromEntries([...document.querySelectorAll('canvas[data-chart]')].map((c) => [c.dataset.chart, Number(c.dataset.points || 0)])));
@@ -248,21 +254,8 @@ test('the charts page draws live data under the strict CSP, follows the theme, a
 
 test('a provisional point is drawn, replaced by its newer value and by the closed second, never doubled', { timeout: 90_000 }, async (t) => {
   if (!fs.existsSync(CHROMIUM)) return t.skip(`${CHROMIUM} is not installed`);
-  const { chromium } = require('playwright-core');
-  const server = await serve((origin) => {
-    const html = hostHtml(origin);
-    const nonce = /nonce="([^"]+)"/.exec(html)[1];
-    return html.replace('<script type="module"', `<script nonce="${nonce}">${STUB}</script>\n  <script type="module"`);
-  });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
-  t.after(async () => {
-    await browser.close();
-    server.close();
-  });
-  const page = await browser.newPage({ viewport: { width: 1200, height: 820 } });
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(`http://127.0.0.1:${server.address().port}/`);
+  const { page, errors, url } = await openChartsPage(t);
+  await page.goto(url);
   await page.waitForFunction(() => window.__posted.some((m) => m.type === 'ready'));
 
   const t0 = Math.floor(Date.now() / 1000) * 1000 - 10_000;
