@@ -14,6 +14,7 @@ export * from './recording';
 export * from './detectors/run-detectors';
 export * from './analysis';
 export * from './detectors/query-detectors';
+export { scopeNamesFromHttp } from './detectors/query-scopes';
 export * from './detectors/builtin';
 export * from './queries';
 export * from './heap';

@@ -145,8 +145,10 @@ export interface QueryMessage {
   error: boolean;
   /** bound parameters as short strings, for duplicate detection */
   params?: string[];
-  /** further application frames below the call site */
+  /** further application frames above the call site (its caller, the loop, the handler) */
   stack?: SourceLocation[];
+  /** with no callsite: the innermost library frame that issued the query */
+  library?: SourceLocation;
   truncated?: boolean;
 }
 

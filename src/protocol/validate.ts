@@ -84,6 +84,7 @@ const SCHEMAS: Record<AgentMessage['type'], Record<string, FieldSpec>> = {
     error: { kind: 'boolean' },
     params: opt({ kind: 'string[]' }),
     stack: opt({ kind: 'location[]' }),
+    library: opt({ kind: 'location' }),
     truncated: opt({ kind: 'boolean' }),
   },
   listen: { ...base, port: int, address: str },

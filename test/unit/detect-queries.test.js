@@ -70,7 +70,78 @@ test('one finding across requests: count from the worst scope, scopes counted', 
   assert.equal(found.length, 1);
   assert.equal(found[0].data.count, 8);
   assert.equal(found[0].data.scopes, 4);
-  assert.ok(found[0].message.includes('and 3 more scopes'));
+  assert.ok(found[0].message.includes('ran 8 times in GET /posts (the most of 4 requests)'), found[0].message);
+  assert.deepEqual(found[0].data.routes, [{ scope: 'GET /posts', requests: 4, count: 8, minCount: 5, totalMs: 24, caller: null }]);
+});
+
+test('a shared helper: one finding that names each route, its counts and the loop that calls it', () => {
+  const HELPER = '/app/src/services/profile.js';
+  const queries = [];
+  const routes = [
+    { name: 'GET /api/articles', n: 20, loop: { file: '/app/src/services/articles.js', line: 31, column: 7 } },
+    { name: 'GET /api/articles/:slug/comments', n: 15, loop: { file: '/app/src/services/comments.js', line: 12, column: 9 } },
+  ];
+  routes.forEach((r, ri) => {
+    for (let k = 0; k < 3; k++) {
+      const scope = { id: `${ri}-${k}`, name: 'raw name' };
+      const t0 = (ri * 3 + k) * 1000;
+      queries.push(q(t0, 1, `SELECT * FROM ${ri ? 'comments' : 'articles'} LIMIT 20`, { scope, line: 5, file: r.loop.file }));
+      for (let i = 0; i < r.n; i++) {
+        queries.push({ ...q(t0 + 2 + i, 1, 'SELECT * FROM users WHERE id = $1', { scope, line: 8, file: HELPER, params: [String(i)] }), stack: [r.loop] });
+      }
+    }
+  });
+  const scopeNames = new Map(queries.map((m) => [m.scope.id, routes[Number(m.scope.id[0])].name]));
+  const found = ofKind(detect(queries, { scopeNames }), 'n-plus-one');
+  assert.equal(found.length, 1, JSON.stringify(found.map((f) => f.message)));
+  const [f] = found;
+  assert.deepEqual(f.location, { file: HELPER, line: 8, column: 5 });
+  assert.equal(f.data.scope, 'GET /api/articles');
+  assert.ok(f.message.includes('ran 20 times in GET /api/articles (the most of 3 requests), 15 in GET /api/articles/:slug/comments'), f.message);
+  assert.deepEqual(
+    f.data.routes.map((r) => [r.scope, r.requests, r.count, r.minCount, r.caller && r.caller.line]),
+    [['GET /api/articles', 3, 20, 20, 31], ['GET /api/articles/:slug/comments', 3, 15, 15, 12]],
+  );
+  const callers = f.related.slice(1).map((r) => [r.message, r.location.file, r.location.line]);
+  assert.deepEqual(callers, [
+    ['GET /api/articles runs it 20 times per request from here', routes[0].loop.file, 31],
+    ['GET /api/articles/:slug/comments runs it 15 times per request from here', routes[1].loop.file, 12],
+  ]);
+});
+
+test('texts that differ only past the cut are quoted where they differ', () => {
+  const cols = Array.from({ length: 14 }, (_, i) => `column_${i}`).join(', ');
+  const a = `SELECT ${cols} FROM comments WHERE article_id = $1 AND deleted_at IS NULL`;
+  const b = `SELECT ${cols} FROM comments WHERE article_id = $1 AND deleted_at = $2`;
+  const queries = [q(0, 1, 'SELECT 1', { line: 3 })];
+  for (let i = 0; i < 6; i++) queries.push(q(2 + i, 1, a, { line: 10, params: [String(i)] }));
+  for (let i = 0; i < 6; i++) queries.push(q(20 + i, 1, b, { line: 11, params: [String(i), 'x'] }));
+  const found = ofKind(detect(queries), 'n-plus-one');
+  assert.equal(found.length, 2);
+  const quoted = found.map((f) => /^N\+1 query: (".*?") ran/.exec(f.message)[1]);
+  assert.notEqual(quoted[0], quoted[1]);
+  assert.ok(quoted.some((t) => t.includes('is null')), quoted.join(' | '));
+  assert.ok(quoted.some((t) => t.includes('deleted_at = ?')), quoted.join(' | '));
+});
+
+test('an N+1 with no application frame says why and names the library frame', () => {
+  const lib = { file: '/app/node_modules/knex/lib/execution/runner.js', line: 120, column: 9 };
+  const queries = [q(0, 1, 'SELECT * FROM posts', { line: null })];
+  for (let i = 0; i < 6; i++) queries.push({ ...q(2 + i, 1, 'SELECT * FROM users WHERE id = $1', { line: null, params: [String(i)] }), library: lib });
+  const [f] = ofKind(detect(queries), 'n-plus-one');
+  assert.equal(f.location, null);
+  assert.match(f.data.noLocationReason, /No frame of the application's code .* came from knex \(\/app\/node_modules\/knex\/lib\/execution\/runner\.js:120\)/);
+  assert.deepEqual(f.data.libraryFrame, lib);
+  assert.ok(f.message.includes(f.data.noLocationReason));
+  assert.ok(f.related.some((r) => r.location && r.location.file === lib.file && r.location.line === 120));
+});
+
+test('scopes are named by the route the http message gives them', () => {
+  const queries = sequentialNPlusOne(6, { scope: { id: 'p:1', name: 'GET /api/articles/imivaj-kik-nisu-6086e8/comments' } });
+  const names = core.scopeNamesFromHttp([{ scope: 'p:1', method: 'GET', route: '/api/articles/:slug/comments' }, { scope: null, method: 'GET', route: '/x' }]);
+  const [f] = ofKind(detect(queries, { scopeNames: names }), 'n-plus-one');
+  assert.equal(f.data.scope, 'GET /api/articles/:slug/comments');
+  assert.ok(f.message.includes('in GET /api/articles/:slug/comments,'), f.message);
 });
 
 test('20 repeats make an error even when fast', () => {

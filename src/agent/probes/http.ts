@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AgentContext } from '../context';
 import type { HttpMessage } from '../../protocol/messages';
 import type { Scopes } from '../scope';
+import { subscribeFastifyRoutes } from './framework-routes';
 import { frameworkRoute, pathOf, routeOf } from './route';
 
 const micro = (ms: number): number => Math.round(ms * 1000) / 1000;
@@ -34,6 +35,7 @@ interface ServerMessage {
  */
 export function installHttpProbe(ctx: AgentContext, scopes: Scopes): void {
   const pid = ctx.pid;
+  subscribeFastifyRoutes();
 
   dc.subscribe('http.server.request.start', (message: unknown) => {
     try {

@@ -1,11 +1,17 @@
 /**
- * Route names for requests that no framework named: the path without its query string, with
- * segments that look like identifiers (all digits, a UUID, or 16+ hex characters with a digit)
- * replaced by ':id', so `/users/42/posts?x=1` and `/users/7/posts` are one route.
+ * Route names. A framework's route template wins (`GET /users/:id`); requests no framework
+ * named get their path without the query string, with segments that look like identifiers
+ * (all digits, a UUID, or 8+ word characters mixing letters and digits, as slugs with an id
+ * suffix do) replaced by ':id', so `/users/42/posts?x=1` and `/users/7/posts` are one route.
  */
 const ID_SEGMENT =
-  /\/(?:\d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|(?=[a-f]*\d)[0-9a-f]{16,})(?=\/|$)/gi;
+  /\/(?:\d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|(?=[A-Za-z_-]*\d)(?=[\d_-]*[A-Za-z])[\w-]{8,})(?=\/|$)/gi;
 const HAS_DIGIT = /\d/;
+
+/** Set on the raw request by framework hooks that know the matched route (Fastify, Koa). */
+export const kFrameworkRoute = Symbol.for('perf-lens.framework-route');
+/** Koa's context of the raw request: @koa/router leaves the matched route on it. */
+export const kKoaContext = Symbol.for('perf-lens.koa-context');
 
 export function pathOf(url: string | undefined): string {
   if (!url) return '/';
@@ -21,12 +27,27 @@ export function routeOf(path: string): string {
 interface RoutedRequest {
   baseUrl?: unknown;
   route?: { path?: unknown } | null;
+  [kFrameworkRoute]?: unknown;
+  [kKoaContext]?: { _matchedRoute?: unknown } | undefined;
 }
 
-/** Express (and routers that mimic it) leave the matched route on the request. */
+/** `/api/articles/` → `/api/articles`: a router's `get('/')` under a mount path names the mount. */
+function trimSlash(route: string): string {
+  return route.length > 1 && route.endsWith('/') ? route.slice(0, -1) : route;
+}
+
+/**
+ * The route template the app's framework matched: Express 4/5 (and NestJS on it) leave it on
+ * the request (`baseUrl` + `route.path`, nested routers included); Fastify's and Koa's hooks
+ * leave it under a symbol or on Koa's context.
+ */
 export function frameworkRoute(req: RoutedRequest): string | null {
+  const hinted = req[kFrameworkRoute];
+  if (typeof hinted === 'string') return trimSlash(hinted);
+  const koa = req[kKoaContext]?._matchedRoute;
+  if (typeof koa === 'string') return trimSlash(koa);
   const route = req.route;
   if (route === undefined || route === null || typeof route.path !== 'string') return null;
   const base = typeof req.baseUrl === 'string' ? req.baseUrl : '';
-  return base + route.path;
+  return trimSlash(base + route.path);
 }

@@ -8,12 +8,19 @@ import { originalLocation } from './in-memory-maps';
  * parsing `.stack` (measured on Node 20: 9–14 µs against 18–22 µs for 10 frames at depth 30).
  * The first capture keeps SHALLOW frames: enough when the app calls the driver directly.
  * ORMs put 9–11 frames between the user and the driver (their `at async userFn` frames are
- * what reaches the user), so a capture that found no app frame is repeated DEEP.
+ * what reaches the user), so a capture that found no app frame is repeated DEEP — unless the
+ * ORM entry the app called (see entry-sites.ts) already named the app's frame.
  */
 export const SHALLOW = 10;
 export const DEEP = 48;
-/** Application frames kept below the call site. */
+/** Application frames kept above the call site (the helper's caller, the loop, its caller). */
 const MAX_STACK = 4;
+/** An outer frame this many lines above the call site, in its file, is taken for the same statement. */
+const SAME_STATEMENT_LINES = 3;
+
+/** Frames of TypeScript's down-levelled async functions (tslib or inlined helpers). */
+const AWAITER_FRAMES = new Set(['__awaiter', '__generator', 'step', 'fulfilled', 'rejected']);
+const TSLIB = /[\\/]node_modules[\\/]tslib[\\/]/;
 
 /** This bundle: its frames are never the app's. */
 const SELF = typeof __filename === 'string' ? __filename : '';
@@ -23,15 +30,23 @@ export interface Capture {
   stack: SourceLocation[] | undefined;
   /** true when the shallow capture held no application frame */
   deep: boolean;
+  /** with no callsite: the innermost library frame, so a finding can say where the query came from */
+  library?: SourceLocation;
+  /** the call site is an `await` (an async frame), not the call that issued the query */
+  async?: boolean;
 }
 
 type Sites = NodeJS.CallSite[];
 const asCallSites = (_e: Error, sites: Sites): Sites => sites;
 
-/** file name as V8 reports it → absolute path when it is application code, else null */
-const appFiles = new Map<string, string | null>();
+/** Why a file is not the app's: node internals, code of no file, or a library. */
+const NOT_A_FILE = 0;
+const LIBRARY = 1;
 
-function appPath(name: string): string | null {
+/** file name as V8 reports it → absolute path when it is application code, else NOT_A_FILE or LIBRARY */
+const appFiles = new Map<string, string | number>();
+
+function appPath(name: string): string | number {
   let known = appFiles.get(name);
   if (known !== undefined) return known;
   known = classify(name);
@@ -39,23 +54,29 @@ function appPath(name: string): string | null {
   return known;
 }
 
-function classify(name: string): string | null {
-  if (name === '' || name.startsWith('node:') || name.startsWith('internal/')) return null;
+function classify(name: string): string | number {
+  if (name === '' || name.startsWith('node:') || name.startsWith('internal/')) return NOT_A_FILE;
   let file = name;
   if (file.startsWith('file://')) {
     try {
       file = fileURLToPath(file);
     } catch {
-      return null;
+      return NOT_A_FILE;
     }
   } else if (!file.startsWith('/') && !/^[A-Za-z]:[\\/]/.test(file) && !file.startsWith('\\\\')) {
-    return null; // <anonymous>, evalmachine.<anonymous>, wasm://…
+    return NOT_A_FILE; // <anonymous>, evalmachine.<anonymous>, wasm://…
   }
-  if (file === SELF || /[\\/]node_modules[\\/]/.test(file)) return null;
+  if (file === SELF) return NOT_A_FILE;
+  if (/[\\/]node_modules[\\/]/.test(file)) return LIBRARY;
   return file;
 }
 
-function frames(limit: number, above: Function): Sites {
+function fileNameOf(site: NodeJS.CallSite): string | null | undefined {
+  return site.getFileName() ?? (site as { getScriptNameOrSourceURL?: () => string }).getScriptNameOrSourceURL?.();
+}
+
+/** Up to `limit` structured frames of the current stack, above `above`. */
+export function frames(limit: number, above: Function): Sites {
   const savedPrepare = Error.prepareStackTrace;
   const savedLimit = Error.stackTraceLimit;
   try {
@@ -71,41 +92,95 @@ function frames(limit: number, above: Function): Sites {
   }
 }
 
-function pick(sites: Sites): Capture | null {
+/** True when one of `sites` is application code. */
+export function hasAppFrame(sites: Sites): boolean {
+  for (let i = 0; i < sites.length; i++) {
+    const name = fileNameOf(sites[i]);
+    if (name && typeof appPath(name) === 'string') return true;
+  }
+  return false;
+}
+
+/**
+ * The first application frame of `sites` and the application frames that called it directly:
+ * a helper's caller, the loop, up to the first library frame (a framework calling the app's
+ * handler is no caller worth naming). Frames a few lines above the call site in its file are
+ * the same statement (`await Promise.all(list.map((x) =>` over several lines): not callers.
+ * Null if no frame is the app's.
+ */
+export function pick(sites: Sites): Capture | null {
   let callsite: SourceLocation | null = null;
   let stack: SourceLocation[] | undefined;
+  let asyncFrame = false;
+  let awaiter = false;
   for (let i = 0; i < sites.length; i++) {
     const site = sites[i];
-    const name = site.getFileName() ?? (site as { getScriptNameOrSourceURL?: () => string }).getScriptNameOrSourceURL?.();
+    const name = fileNameOf(site);
     if (!name) continue;
+    // tsc's ES5/ES2015 async functions: the body runs as a generator stepped by `__awaiter`
+    // (tslib's or an inlined copy), under the frame of the function's own `return __awaiter(…)`.
+    const fn = site.getFunctionName();
+    if (fn !== null && AWAITER_FRAMES.has(fn)) {
+      if (fn === '__awaiter') awaiter = true;
+      continue;
+    }
     const file = appPath(name);
-    if (file === null) continue;
+    if (typeof file !== 'string') {
+      if (callsite !== null && file === LIBRARY && !TSLIB.test(name)) break;
+      continue;
+    }
+    if (awaiter) {
+      awaiter = false; // the wrapper frame of the function whose body is the frame before
+      if (callsite !== null) continue;
+    }
     const loc = originalLocation(name, file, site.getLineNumber() ?? 0, site.getColumnNumber() ?? 0);
-    if (callsite === null) callsite = loc;
-    else {
+    if (callsite === null) {
+      callsite = loc;
+      asyncFrame = (site as { isAsync?: () => boolean }).isAsync?.() === true;
+    } else if (loc.file !== callsite.file || loc.line > callsite.line || loc.line < callsite.line - SAME_STATEMENT_LINES) {
       (stack ??= []).push(loc);
       if (stack.length >= MAX_STACK) break;
     }
   }
-  return callsite === null ? null : { callsite, stack, deep: false };
+  return callsite === null ? null : { callsite, stack, deep: false, async: asyncFrame };
+}
+
+/** The innermost frame of a library (a file under node_modules), for a query with no app frame. */
+function libraryFrame(sites: Sites): SourceLocation | undefined {
+  for (let i = 0; i < sites.length; i++) {
+    const site = sites[i];
+    const name = fileNameOf(site);
+    if (!name || appPath(name) !== LIBRARY) continue;
+    const file = name.startsWith('file://') ? fileURLToPath(name) : name;
+    return { file, line: site.getLineNumber() ?? 0, column: site.getColumnNumber() ?? 0 };
+  }
+  return undefined;
 }
 
 /**
  * The first application frame below `above` (the driver entry the app called) and a few
- * application frames under it. `deep` skips straight to the deep capture when the caller
- * already knows the shallow one comes up empty for this query. Never throws.
+ * application frames above it. `deep` skips straight past the shallow capture when the caller
+ * already knows it comes up empty for this query. `entry`, the site where the app entered an
+ * ORM (carried in the async context), is taken before a deep capture: it is the innermost app
+ * frame, where async frames only name the awaiting function. Never throws.
  */
-export function captureCallsite(above: Function, deep = false): Capture {
+export function captureCallsite(above: Function, deep = false, entry: Capture | null = null): Capture {
   try {
     if (!deep) {
       const found = pick(frames(SHALLOW, above));
-      if (found) return found;
+      // An async frame names where the app awaits, which the ORM entry (when there is one)
+      // names more exactly: the call inside a `Promise.all(items.map(…))`, a helper's caller.
+      if (found && !(found.async && entry !== null)) return found;
+      if (found) return entry as Capture;
     }
-    const found = pick(frames(DEEP, above));
+    if (entry !== null) return entry;
+    const sites = frames(DEEP, above);
+    const found = pick(sites);
     if (found) {
       found.deep = true;
       return found;
     }
+    return { callsite: null, stack: undefined, deep: true, library: libraryFrame(sites) };
   } catch {
     /* a stack we cannot read is a query without a call site */
   }

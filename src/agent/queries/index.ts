@@ -3,8 +3,11 @@ import { BuilderSites } from './drivers/drizzle';
 import { Mysql2Capture } from './drivers/mysql2';
 import { patchPgClient, patchPgPool } from './drivers/pg';
 import { patchSqliteAddon, patchSqliteDatabase } from './drivers/sqlite';
+import { patchKoaApplication } from '../probes/framework-routes';
+import { EntrySites } from './entry-sites';
 import { Handoffs } from './handoff';
 import { ModuleWatcher, mysql2HasTracing, type Target } from './module-hook';
+import { bluebirdTarget, ormEntryTargets } from './orm-entries';
 import { QueryRecorder } from './recorder';
 
 const INSTALLED = Symbol.for('perf-lens.queries');
@@ -22,6 +25,8 @@ export function installQueryProbes(ctx: AgentContext): void {
   const handoffs = new Handoffs();
   const sep = String.raw`[\\/]`;
   const file = (parts: string) => new RegExp(`${sep}node_modules${sep}${parts.split('/').join(sep)}$`);
+  const entries = new EntrySites();
+  recorder.entry = () => entries.current();
   const builders = new BuilderSites(() => ctx.now());
   recorder.fallback = () => builders.latest();
   const mysql2 = new Mysql2Capture(recorder, handoffs);
@@ -39,6 +44,7 @@ export function installQueryProbes(ctx: AgentContext): void {
     // drizzle-orm's CommonJS build (its ESM build does not pass through Module._load)
     { file: file('drizzle-orm/[a-z]+-core/db\\.cjs'), patch: (exports) => builders.patchExports(exports) },
     { file: file('drizzle-orm/[a-z]+-core/query-builders/query\\.cjs'), patch: (exports) => builders.patchExports(exports) },
+    ...ormEntryTargets(entries, file),
   ];
   // Request scopes cost the app on every async operation: they start with the first driver.
   const withScopes = (t: Target): Target => ({
@@ -48,5 +54,10 @@ export function installQueryProbes(ctx: AgentContext): void {
       t.patch(exports, filename);
     },
   });
-  new ModuleWatcher(targets.map(withScopes)).install();
+  // Bluebird alone needs no scopes: an app using it without a database pays nothing more.
+  new ModuleWatcher([
+    ...targets.map(withScopes),
+    bluebirdTarget(file),
+    { file: file('koa/lib/application\\.js'), patch: patchKoaApplication },
+  ]).install();
 }

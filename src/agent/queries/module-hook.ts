@@ -21,7 +21,8 @@ export interface Target {
 }
 
 /** Requests worth a scan: the drivers' package names, bare or as a path. */
-const DRIVER_REQUEST = /(?:^|[\\/])(?:pg|pg-pool|mysql2|better-sqlite3|drizzle-orm)(?:[\\/]|$)/;
+const DRIVER_REQUEST =
+  /(?:^|[\\/])(?:pg|pg-pool|mysql2|better-sqlite3|drizzle-orm|knex|bookshelf|objection|sequelize|typeorm[\w.-]*|bluebird|koa)(?:[\\/]|$)/;
 const HOOKED = Symbol.for('perf-lens.queries.module-hook');
 
 interface ModuleStatics {

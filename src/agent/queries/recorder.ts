@@ -15,6 +15,8 @@ export interface Pending {
   scope: QueryScope | null;
   callsite: SourceLocation | null;
   stack: SourceLocation[] | undefined;
+  /** with no callsite: the innermost library frame */
+  library: SourceLocation | undefined;
   done: boolean;
 }
 
@@ -33,6 +35,8 @@ interface SiteStat {
   capture: Capture;
   agreeing: number;
   calls: number;
+  /** the shallow capture found no application frame for this text */
+  deep: boolean;
 }
 
 function sameLocation(a: SourceLocation | null, b: SourceLocation | null): boolean {
@@ -43,7 +47,9 @@ export class QueryRecorder {
   private readonly sites = new Map<string, Map<string, SiteStat>>();
   private siteCount = 0;
 
-  /** Where to look when the stack holds no application frame (query builders' own sites). */
+  /** Where the app entered the ORM whose work is running (see entry-sites.ts). */
+  entry: (() => Capture | null) | null = null;
+  /** Where to look when nothing else named an application frame (query builders' own sites). */
   fallback: (() => Capture | null) | null = null;
 
   constructor(private readonly ctx: AgentContext) {}
@@ -67,6 +73,7 @@ export class QueryRecorder {
     const scope = this.ctx.currentScope();
     let capture = this.callsite(scope === null ? '' : scope.name, text, entry);
     if (capture.callsite === null && this.fallback !== null) capture = this.fallback() ?? capture;
+    const library = capture.callsite === null ? capture.library : undefined;
     return {
       t,
       db,
@@ -76,6 +83,7 @@ export class QueryRecorder {
       scope,
       callsite: capture.callsite,
       stack: capture.stack,
+      library,
       done: false,
     };
   }
@@ -98,6 +106,7 @@ export class QueryRecorder {
       };
       if (pending.params !== undefined) message.params = pending.params;
       if (pending.stack !== undefined) message.stack = pending.stack;
+      if (pending.library !== undefined) message.library = pending.library;
       if (pending.truncated) message.truncated = true;
       this.ctx.emit(message);
     } catch {
@@ -108,12 +117,18 @@ export class QueryRecorder {
   private callsite(scopeName: string, text: string, entry: Function): Capture {
     let byText = this.sites.get(scopeName);
     const stat = byText?.get(text);
+    const site = this.entry === null ? null : this.entry();
+    // The app called an ORM and the driver's own stack is known to hold no app frame: the
+    // ORM entry's site is the answer, at no capture.
+    if (stat !== undefined && stat.deep && site !== null) return site;
     if (stat !== undefined && stat.agreeing >= TRUST && ++stat.calls % RESAMPLE !== 0) return stat.capture;
-    const capture = captureCallsite(entry, stat?.capture.deep ?? false);
+    const capture = captureCallsite(entry, stat?.deep ?? false, site);
+    const deep = capture.deep || capture === site;
     if (stat !== undefined) {
       if (sameLocation(stat.capture.callsite, capture.callsite)) stat.agreeing++;
       else stat.agreeing = 1;
       stat.capture = capture;
+      stat.deep = deep;
       return capture;
     }
     if (this.siteCount >= MAX_SITES) {
@@ -122,7 +137,7 @@ export class QueryRecorder {
       byText = undefined;
     }
     if (byText === undefined) this.sites.set(scopeName, (byText = new Map()));
-    byText.set(text, { capture, agreeing: 1, calls: 0 });
+    byText.set(text, { capture, agreeing: 1, calls: 0, deep });
     this.siteCount++;
     return capture;
   }

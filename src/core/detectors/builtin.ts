@@ -2,6 +2,7 @@ import { registerLeakDetectors } from '../leaks';
 import { aggregateQueries, initFingerprints } from '../queries';
 import { setQueryAggregator } from '../analysis';
 import { detectQueryFindings, type QueryDetectorOptions } from './query-detectors';
+import { scopeNamesFromHttp } from './query-scopes';
 import { registerDetector, type DetectorOptions, type SessionDetector } from './run-detectors';
 
 /** Only the options a detector knows are passed on: flags and settings share one flat map. */
@@ -17,7 +18,10 @@ const QUERY_OPTION_KEYS: (keyof QueryDetectorOptions)[] = [
 ];
 
 export const queryDetector: SessionDetector = (session, options) =>
-  detectQueryFindings(session.pid, session.queries.toArray(), pick<QueryDetectorOptions>(options, QUERY_OPTION_KEYS));
+  detectQueryFindings(session.pid, session.queries.toArray(), {
+    ...pick<QueryDetectorOptions>(options, QUERY_OPTION_KEYS),
+    scopeNames: scopeNamesFromHttp(session.http.toArray()),
+  });
 
 // The built-in detectors are there as soon as the core is loaded: runDetectors works at once.
 registerDetector(queryDetector);

@@ -1,7 +1,7 @@
-import type { DbKind, QueryMessage } from '../../protocol';
+import type { DbKind, QueryMessage, SourceLocation } from '../../protocol';
 import { findingId, type Finding, type RelatedInformation } from '../findings/finding';
 import { round3 } from '../stats/percentile';
-import { callsiteKey, formatMs, quoteSql, type AnalyzedQuery, type QueryScopeGroup } from './query-scopes';
+import { callsiteKey, formatMs, locationKey, quoteSql, type AnalyzedQuery, type QueryScopeGroup } from './query-scopes';
 
 export interface NPlusOneOptions {
   nPlusOneMinCount: number;
@@ -46,37 +46,95 @@ function fixFor(db: DbKind, verb: string, column: string | null): string {
   return `Load them in one query with ${where}, eager-load them (include / JOIN), or batch them with a DataLoader.`;
 }
 
-/** The last different query of the scope issued before the first repeat: the "1" of N+1. */
-function findOneQuery(hit: ScopeHit, fingerprint: string): AnalyzedQuery | null {
+/**
+ * The last different query of the scope issued before the first repeat: the "1" of N+1.
+ * Queries that repeat themselves in the scope (another N+1 of the same loop) are not it.
+ */
+function findOneQuery(hit: ScopeHit, fingerprint: string, repeated: ReadonlySet<string>): AnalyzedQuery | null {
   const first = hit.members[0];
   let best: AnalyzedQuery | null = null;
   for (const a of hit.scope.queries) {
     if (a.shape.fingerprint === fingerprint || a.shape.housekeeping) continue;
     const before = a.q.t < first.q.t || (a.q.t === first.q.t && a.index < first.index);
-    if (!before) continue;
+    if (!before || repeated.has(groupKey(a))) continue;
     if (!best || a.q.t > best.q.t || (a.q.t === best.q.t && a.index > best.index)) best = a;
   }
   return best;
+}
+
+const groupKey = (a: AnalyzedQuery): string => `${callsiteKey(a.q)}\0${a.q.db}\0${a.shape.fingerprint}`;
+
+/** Per route: how its requests showed one N+1 (same call site and fingerprint). */
+interface RouteHits {
+  name: string;
+  hits: ScopeHit[];
+  /** repeats in every request of the route that ran the call site at all */
+  counts: number[];
+}
+
+/**
+ * Texts that are cut to fit a sentence and differ only past the cut (`… IS NULL` against
+ * `… = ?`) would read the same: those are quoted around where they differ.
+ */
+function distinctQuotes(fingerprints: Iterable<string>, max = 120): Map<string, string> {
+  const all = [...new Set(fingerprints)];
+  const quotes = new Map<string, string>();
+  for (const fp of all) {
+    let differs = -1;
+    if (fp.length > max) {
+      for (const other of all) {
+        if (other === fp || other.slice(0, max - 1) !== fp.slice(0, max - 1)) continue;
+        let i = max - 1;
+        while (i < fp.length && fp[i] === other[i]) i++;
+        differs = Math.max(differs, i);
+      }
+    }
+    if (differs < 0) quotes.set(fp, quoteSql(fp, max));
+    else {
+      const from = Math.max(0, differs - Math.floor(max / 2));
+      const window = fp.slice(from, from + max);
+      quotes.set(fp, `"${from > 0 ? '…' : ''}${window}${from + max < fp.length ? '…' : ''}"`);
+    }
+  }
+  return quotes;
+}
+
+function describeRoutes(routes: RouteHits[], worst: ScopeHit): string {
+  const shown = routes.slice(0, 3).map((r) => {
+    const max = Math.max(...r.counts);
+    if (!r.hits.includes(worst)) return `${max} in ${r.name}`;
+    return r.counts.length > 1 ? `${r.name} (the most of ${r.counts.length} requests)` : r.name;
+  });
+  const more = routes.length - shown.length;
+  return shown.join(', ') + (more > 0 ? ` and ${more} more route${more > 1 ? 's' : ''}` : '');
 }
 
 /**
  * The same fingerprint from the same call site at least `nPlusOneMinCount` times in one scope.
  * Order and overlap do not matter, so `Promise.all` fan-outs count like sequential loops.
  * One finding per (call site, fingerprint); its numbers are those of the scope with the most
- * repeats (ties: the most time), and `scopes` says how many scopes showed it.
+ * repeats (ties: the most time), `scopes` says how many scopes showed it, and `routes` how each
+ * route did (a shared helper's N+1 names the loop of each route that calls it).
  */
 export function detectNPlusOne(pid: number, scopes: readonly QueryScopeGroup[], o: NPlusOneOptions): Finding[] {
   const hits = new Map<string, ScopeHit[]>();
+  /** key → route name → repeats per scope, for every scope that ran the key at all */
+  const perRoute = new Map<string, Map<string, number[]>>();
   for (const scope of scopes) {
     const groups = new Map<string, AnalyzedQuery[]>();
     for (const a of scope.queries) {
       if (a.shape.housekeeping || batchSize(a) > 1) continue;
-      const key = `${callsiteKey(a.q)}\0${a.q.db}\0${a.shape.fingerprint}`;
+      const key = groupKey(a);
       const g = groups.get(key);
       if (g) g.push(a);
       else groups.set(key, [a]);
     }
     for (const [key, members] of groups) {
+      let routes = perRoute.get(key);
+      if (!routes) perRoute.set(key, (routes = new Map()));
+      const counts = routes.get(scope.name);
+      if (counts) counts.push(members.length);
+      else routes.set(scope.name, [members.length]);
       if (members.length < o.nPlusOneMinCount) continue;
       members.sort((x, y) => x.q.t - y.q.t || x.index - y.index);
       let totalMs = 0;
@@ -88,11 +146,20 @@ export function detectNPlusOne(pid: number, scopes: readonly QueryScopeGroup[], 
     }
   }
 
+  const repeatedIn = new Map<QueryScopeGroup, Set<string>>();
+  for (const [key, list] of hits) {
+    for (const h of list) {
+      let set = repeatedIn.get(h.scope);
+      if (!set) repeatedIn.set(h.scope, (set = new Set()));
+      set.add(key);
+    }
+  }
+  const quotes = distinctQuotes([...hits.values()].map((list) => list[0].members[0].shape.fingerprint));
   const findings: Finding[] = [];
-  for (const list of hits.values()) {
-    const worst = list.reduce((a, b) =>
-      b.members.length > a.members.length || (b.members.length === a.members.length && b.totalMs > a.totalMs) ? b : a,
-    );
+  for (const [key, list] of hits) {
+    const heavier = (a: ScopeHit, b: ScopeHit) =>
+      b.members.length > a.members.length || (b.members.length === a.members.length && b.totalMs > a.totalMs) ? b : a;
+    const worst = list.reduce(heavier);
     const first: QueryMessage = worst.members[0].q;
     const shape = worst.members[0].shape;
     const count = worst.members.length;
@@ -105,42 +172,123 @@ export function detectNPlusOne(pid: number, scopes: readonly QueryScopeGroup[], 
       else distinct.add(k);
     }
     const duplicates = known ? count - distinct.size : 0;
+
+    const byRoute = new Map<string, RouteHits>();
+    for (const hit of list) {
+      const name = hit.scope.name;
+      let r = byRoute.get(name);
+      if (!r) byRoute.set(name, (r = { name, hits: [], counts: perRoute.get(key)?.get(name) ?? [] }));
+      r.hits.push(hit);
+    }
+    const routes = [...byRoute.values()].sort((a, b) => {
+      const wa = a.hits.reduce(heavier);
+      const wb = b.hits.reduce(heavier);
+      return wb.members.length - wa.members.length || wb.totalMs - wa.totalMs || a.name.localeCompare(b.name);
+    });
+
     const related: RelatedInformation[] = [];
-    const one = findOneQuery(worst, shape.fingerprint);
+    const one = findOneQuery(worst, shape.fingerprint, repeatedIn.get(worst.scope) ?? new Set());
     if (one) {
       related.push({
         message: `The "1" query that ran before the repeats: ${quoteSql(one.shape.fingerprint)}`,
         location: one.q.callsite,
       });
     }
+    // Callers are named where the call site is shared (a helper that loops in several places
+    // call): a call site with one caller is the loop itself, or the only way to it.
+    const shared = distinctCallers(list) >= 2;
+    const routeData = routes.map((r) => {
+      const w = r.hits.reduce(heavier);
+      const caller = shared ? callerOf(w.members, first.callsite) : null;
+      const max = Math.max(...r.counts);
+      if (caller) {
+        related.push({ message: `${r.name} runs it ${max} times per request from here`, location: caller });
+      }
+      return {
+        scope: r.name,
+        requests: r.hits.length,
+        count: max,
+        minCount: Math.min(...r.counts),
+        totalMs: round3(w.totalMs),
+        caller,
+      };
+    });
+
+    let reason: string | undefined;
+    if (first.callsite === null) {
+      const lib = first.library;
+      reason = lib
+        ? `No frame of the application's code was on the stack of these queries: they came from ${libraryName(lib.file)} (${lib.file}:${lib.line}).`
+        : 'No frame of the application\'s code was on the stack of these queries, and no library frame either.';
+      if (lib) related.push({ message: `Innermost library frame that issued the queries (${libraryName(lib.file)})`, location: lib });
+    }
+
     const severity = worst.totalMs >= o.nPlusOneErrorMs || count >= o.nPlusOneErrorCount ? 'error' : 'warning';
-    const where = list.length > 1 ? `${worst.scope.name} (and ${list.length - 1} more scope${list.length > 2 ? 's' : ''})` : worst.scope.name;
     const dupNote = duplicates > 0 ? ` ${duplicates} of them repeat the same values.` : '';
     const message =
-      `N+1 query: ${quoteSql(shape.fingerprint)} ran ${count} times in ${where}, ` +
+      `N+1 query: ${quotes.get(shape.fingerprint) ?? quoteSql(shape.fingerprint)} ran ${count} times in ${describeRoutes(routes, worst)}, ` +
       `${formatMs(worst.totalMs)} in total (${formatMs(avg)} on average).${dupNote} ` +
-      fixFor(first.db, shape.verb, shape.keyColumn);
+      fixFor(first.db, shape.verb, shape.keyColumn) +
+      (reason ? ` ${reason}` : '');
+    const data: Record<string, unknown> = {
+      count,
+      totalMs: round3(worst.totalMs),
+      avgMs: round3(avg),
+      fingerprint: shape.fingerprint,
+      sample: first.text,
+      scope: worst.scope.name,
+      scopes: list.length,
+      db: first.db,
+      duplicates,
+      occurrences: list.reduce((s, h) => s + h.members.length, 0),
+      routes: routeData,
+    };
+    if (reason) {
+      data.noLocationReason = reason;
+      if (first.library) data.libraryFrame = first.library;
+    }
     findings.push({
-      id: findingId('n-plus-one', first.callsite, shape.fingerprint),
+      id: findingId('n-plus-one', first.callsite ?? first.library ?? null, shape.fingerprint),
       kind: 'n-plus-one',
       severity,
       message,
       pid,
       location: first.callsite,
       related,
-      data: {
-        count,
-        totalMs: round3(worst.totalMs),
-        avgMs: round3(avg),
-        fingerprint: shape.fingerprint,
-        sample: first.text,
-        scope: worst.scope.name,
-        scopes: list.length,
-        db: first.db,
-        duplicates,
-        occurrences: list.reduce((s, h) => s + h.members.length, 0),
-      },
+      data,
     });
   }
   return findings;
+}
+
+/**
+ * The application frame above the call site that most of the repeats share: the loop that
+ * calls a helper whose line is the call site. Null when the call site is the loop itself.
+ */
+function callerOf(members: AnalyzedQuery[], callsite: SourceLocation | null): SourceLocation | null {
+  const votes = new Map<string, { loc: SourceLocation; n: number }>();
+  for (const m of members) {
+    const loc = m.q.stack?.[0];
+    if (!loc) continue;
+    if (callsite && loc.file === callsite.file && loc.line === callsite.line) continue;
+    const k = locationKey(loc);
+    const v = votes.get(k);
+    if (v) v.n++;
+    else votes.set(k, { loc, n: 1 });
+  }
+  let best: { loc: SourceLocation; n: number } | null = null;
+  for (const v of votes.values()) if (!best || v.n > best.n) best = v;
+  return best && best.n * 2 >= members.length ? best.loc : null;
+}
+
+function distinctCallers(list: ScopeHit[]): number {
+  const keys = new Set<string>();
+  for (const h of list) for (const m of h.members) if (m.q.stack?.[0]) keys.add(locationKey(m.q.stack[0]));
+  return keys.size;
+}
+
+/** `knex` for …/node_modules/knex/lib/…, `@prisma/client` for scoped packages. */
+function libraryName(file: string): string {
+  const m = /[\\/]node_modules[\\/]((?:@[^\\/]+[\\/])?[^\\/]+)[\\/](?!.*[\\/]node_modules[\\/])/.exec(file);
+  return m ? m[1].replace(/\\/g, '/') : 'a library';
 }

@@ -28,6 +28,8 @@ export interface QueryDetectorOptions {
   ignoreComments: boolean;
   /** reads source files for ignore comments (default: from disk) */
   readSource?: SourceReader;
+  /** request scope id → route name (`GET /users/:id`), from the http messages */
+  scopeNames?: ReadonlyMap<string, string>;
 }
 
 export const DEFAULT_QUERY_DETECTOR_OPTIONS: Readonly<QueryDetectorOptions> = Object.freeze({
@@ -57,6 +59,7 @@ function resolve(options: Partial<QueryDetectorOptions> | undefined): QueryDetec
       (o as unknown as Record<string, unknown>)[key] = v;
   }
   if (typeof options.readSource === 'function') o.readSource = options.readSource;
+  if (options.scopeNames instanceof Map) o.scopeNames = options.scopeNames;
   return o;
 }
 
@@ -75,7 +78,7 @@ export function detectQueryFindings(
     if (!q || typeof q.text !== 'string') return;
     items.push({ q, shape: analyzeSql(q.text, q.db), index });
   });
-  const scopes = groupByScope(items, o.burstGapMs);
+  const scopes = groupByScope(items, o.burstGapMs, o.scopeNames);
   const analyzed = scopes.flatMap((s) => s.queries);
 
   const nPlusOne = detectNPlusOne(pid, scopes, o);

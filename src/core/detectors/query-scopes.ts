@@ -26,6 +26,7 @@ export const NO_SCOPE_NAME = 'outside any request';
 export function groupByScope(
   items: Array<Omit<AnalyzedQuery, 'scope'>>,
   burstGapMs: number,
+  names?: ReadonlyMap<string, string>,
 ): QueryScopeGroup[] {
   const groups = new Map<string, QueryScopeGroup>();
   const add = (key: string, name: string, item: Omit<AnalyzedQuery, 'scope'>) => {
@@ -36,7 +37,7 @@ export function groupByScope(
   const unscoped: Array<Omit<AnalyzedQuery, 'scope'>> = [];
   for (const item of items) {
     const s = item.q.scope;
-    if (s && typeof s.id === 'string') add(`s:${s.id}`, s.name || s.id, item);
+    if (s && typeof s.id === 'string') add(`s:${s.id}`, names?.get(s.id) ?? (s.name || s.id), item);
     else unscoped.push(item);
   }
   unscoped.sort((a, b) => a.q.t - b.q.t || a.index - b.index);
@@ -48,6 +49,17 @@ export function groupByScope(
     add(`b:${burst}`, NO_SCOPE_NAME, item);
   }
   return [...groups.values()];
+}
+
+/**
+ * Request scope id → `METHOD /route` from the requests' http messages. The agent names a scope
+ * when the request starts, from its raw path; the framework's route template is known only
+ * once a router matched it, and the http message carries that. One name everywhere.
+ */
+export function scopeNamesFromHttp(http: Iterable<{ scope: string | null; method: string; route: string }>): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const h of http) if (h.scope) names.set(h.scope, `${h.method} ${h.route}`);
+  return names;
 }
 
 export function locationKey(c: SourceLocation | null): string {

@@ -169,6 +169,7 @@ export class Session {
       callsite: msg.callsite && loc(msg.callsite),
     };
     if (msg.stack) out.stack = msg.stack.map(loc);
+    if (msg.library) out.library = loc(msg.library);
     return out;
   }
 }

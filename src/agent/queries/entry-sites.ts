@@ -1,0 +1,129 @@
+import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
+import type { Capture } from './callsite';
+import { frames, hasAppFrame, pick } from './callsite';
+import { wrapMethod } from './wrap';
+
+/**
+ * Where the app entered an ORM or query builder. Between the app's `await article.load()` and
+ * the driver lie promise chains the app's frames do not survive: Bluebird callbacks, lazy
+ * builders whose `then` runs from a microtask, ES5 `__awaiter` generators with no async frames.
+ * So the ORM's public methods are wrapped: the first call from application code captures the
+ * app's frame (and the app frames above it) and runs the ORM's work inside an async context
+ * holding it, which the driver probe reads.
+ *
+ * Lazy thenables (query builders) an ORM call returns start their work when something calls
+ * their `then`, and that something may run in another request's async context: Bluebird
+ * assimilates a thenable a callback returned after the callback's bound context is gone,
+ * a queue drained by one request runs another's work. So each one keeps the async context it
+ * was built in (every store: the request's scope and the entry's site) and its `then` runs
+ * there.
+ *
+ * Cost: a capture of ENTRY_FRAMES frames per ORM call made by the app. Calls the ORM makes to
+ * itself are skipped: synchronously nested ones by a depth count, ones from its own promise
+ * chains (a site is active already) by a look at the nearest NEAR_FRAMES frames.
+ */
+const ENTRY_FRAMES = 16;
+const NEAR_FRAMES = 4;
+
+type Fn = (this: unknown, ...args: unknown[]) => unknown;
+
+const kContext = Symbol('perf-lens.built-in');
+const nativeThen = Promise.prototype.then;
+
+export class EntrySites {
+  private readonly storage = new AsyncLocalStorage<Capture>();
+  /** ORM calls on the stack right now: calls nested in one are the ORM's own. */
+  private depth = 0;
+  private readonly thenOwners = new WeakSet<object>();
+
+  /** The site of the ORM call whose work is running, if any. */
+  current(): Capture | null {
+    return this.storage.getStore() ?? null;
+  }
+
+  /** Wraps the named methods found on `target` (a prototype, or a class for its statics). */
+  wrap(target: unknown, names: readonly string[]): number {
+    if (target === null || (typeof target !== 'object' && typeof target !== 'function')) return 0;
+    let n = 0;
+    for (const name of names) if (wrapMethod(target as object, name, (original) => this.entry(original))) n++;
+    return n;
+  }
+
+  /** Wraps methods that make new lazy thenables out of old ones (a builder's `clone`): no site, the context kept. */
+  keep(target: unknown, names: readonly string[]): void {
+    if (target === null || (typeof target !== 'object' && typeof target !== 'function')) return;
+    const sites = this;
+    for (const name of names) {
+      wrapMethod(target as object, name, (original) =>
+        function keeping(this: unknown) {
+          return sites.keepContext(original.apply(this, arguments as unknown as unknown[]));
+        },
+      );
+    }
+  }
+
+  /** The app's site for an ORM call made from `above`, or null when the ORM is calling itself. */
+  private capture(above: Function): Capture | null {
+    if (this.storage.getStore() !== undefined && !hasAppFrame(frames(NEAR_FRAMES, above))) return null;
+    return pick(frames(ENTRY_FRAMES, above));
+  }
+
+  private entry(original: Fn): Fn {
+    const sites = this;
+    return function ormEntry(this: unknown) {
+      if (sites.depth > 0) return sites.keepContext(original.apply(this, arguments as unknown as unknown[]));
+      let site: Capture | null = null;
+      try {
+        site = sites.capture(ormEntry);
+      } catch {
+        site = null;
+      }
+      sites.depth++;
+      try {
+        if (site === null) return sites.keepContext(original.apply(this, arguments as unknown as unknown[]));
+        return sites.storage.run(site, sites.callKeeping, sites, original, this, arguments);
+      } finally {
+        sites.depth--;
+      }
+    };
+  }
+
+  /** Runs the ORM call inside the entry's site, so the thenable it returns keeps that too. */
+  private callKeeping(this: void, sites: EntrySites, original: Fn, self: unknown, args: IArguments): unknown {
+    return sites.keepContext(original.apply(self, args as unknown as unknown[]));
+  }
+
+  /**
+   * A lazy thenable keeps the async context it was built in, and its `then` runs there.
+   * Native and Bluebird promises are eager (their work is under way already): left alone.
+   */
+  private keepContext(result: unknown): unknown {
+    try {
+      if (result === null || (typeof result !== 'object' && typeof result !== 'function')) return result;
+      const target = result as Record<PropertyKey, unknown>;
+      const then = target.then;
+      if (typeof then !== 'function' || then === nativeThen || typeof target._bitField === 'number') return result;
+      let owner: object | null = target;
+      while (owner !== null && !Object.prototype.hasOwnProperty.call(owner, 'then')) owner = Object.getPrototypeOf(owner) as object | null;
+      if (owner === null) return result;
+      if (!this.thenOwners.has(owner)) {
+        this.thenOwners.add(owner);
+        wrapMethod(owner, 'then', thenInBuiltContext);
+      }
+      const resource = new AsyncResource('perf-lens.builder');
+      target[kContext] = resource;
+    } catch {
+      /* a frozen or exotic object keeps no context */
+    }
+    return result;
+  }
+}
+
+function thenInBuiltContext(original: Fn): Fn {
+  return function then(this: unknown) {
+    const resource =
+      this !== null && typeof this === 'object' ? ((this as Record<PropertyKey, unknown>)[kContext] as AsyncResource | undefined) : undefined;
+    if (resource === undefined) return original.apply(this, arguments as unknown as unknown[]);
+    return resource.runInAsyncScope(original, this, ...(arguments as unknown as unknown[]));
+  };
+}
