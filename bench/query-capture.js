@@ -3,7 +3,9 @@
 // agent (only its query probe on), runs interleaved so drift hits both alike. Prints the
 // median time per query of each, the difference (the capture's cost) and the ratio.
 //   node bench/query-capture.js [--runs 6] [--queries 20000] [--pg]
-// SQLite in memory by default (low noise: a query costs a few µs); --pg adds node-postgres
+// SQLite in memory by default (low noise: a query costs a few µs), directly and through the
+// knex query builder and the Bookshelf ORM (whose entry calls capture the app's frame, see
+// src/agent/queries/entry-sites.ts); --pg adds node-postgres
 // against a throw-away PostgreSQL (test/helpers/postgres.js). The agent is dist/agent.js
 // (PERF_LENS_BENCH_AGENT overrides), the server dist/core.js.
 const path = require('node:path');
@@ -46,6 +48,23 @@ for (let done = 0; done < total; done += 1000) {
 }
 console.log(JSON.stringify(out));
 `,
+  knex: ormLoop(`
+const knex = require('knex')({ client: 'better-sqlite3', connection: { filename: ':memory:' }, useNullAsDefault: true });
+async function setup() {
+  await knex.schema.createTable('users', (t) => { t.increments('id'); t.string('name'); });
+  await knex('users').insert(Array.from({ length: 100 }, (_, i) => ({ name: 'u' + i })));
+}
+const one = (id) => knex('users').where({ id }).first(); // a builder awaited from the app's line
+`),
+  bookshelf: ormLoop(`
+const knex = require('knex')({ client: 'better-sqlite3', connection: { filename: ':memory:' }, useNullAsDefault: true });
+const User = require('bookshelf')(knex).model('User', { tableName: 'users' });
+async function setup() {
+  await knex.schema.createTable('users', (t) => { t.increments('id'); t.string('name'); });
+  await knex('users').insert(Array.from({ length: 100 }, (_, i) => ({ name: 'u' + i })));
+}
+const one = (id) => User.where({ id }).fetch(); // a model fetch, Bluebird inside
+`),
   pg: `
 const pg = require('pg');
 (async () => {
@@ -64,6 +83,25 @@ const pg = require('pg');
 })();
 `,
 };
+
+/** An ORM workload: `setup()` and `one(id)` (one query) defined by `body`, timed per batch of 200. */
+function ormLoop(body) {
+  return `${body}
+(async () => {
+  await setup();
+  const total = Math.min(Number(process.env.QUERIES), 6000), out = [];
+  async function batch(n) { for (let i = 0; i < n; i++) await one((i % 100) + 1); }
+  await batch(500);
+  for (let done = 0; done < total; done += 200) {
+    const t0 = process.hrtime.bigint();
+    await batch(200);
+    out.push(Number(process.hrtime.bigint() - t0) / 200);
+  }
+  await knex.destroy();
+  console.log(JSON.stringify(out));
+})();
+`;
+}
 
 function median(values) {
   const s = [...values].sort((a, b) => a - b);
@@ -119,7 +157,7 @@ async function bench(name, source, extraEnv, server) {
   const a = median(without);
   const b = median(withAgent);
   console.log(
-    `${name.padEnd(7)} without ${(a / 1000).toFixed(2).padStart(7)} µs/query   with ${(b / 1000).toFixed(2).padStart(7)} µs/query   ` +
+    `${name.padEnd(9)} without ${(a / 1000).toFixed(2).padStart(7)} µs/query   with ${(b / 1000).toFixed(2).padStart(7)} µs/query   ` +
       `capture ${((b - a) / 1000).toFixed(2)} µs/query   ratio ${(b / a).toFixed(2)}   (${captured} queries captured)`,
   );
   return { name, withoutUs: a / 1000, withUs: b / 1000, costUs: (b - a) / 1000, ratio: b / a, captured };
@@ -138,6 +176,8 @@ async function main() {
   let postgres = null;
   try {
     await bench('sqlite', WORKLOADS.sqlite, {}, server);
+    await bench('knex', WORKLOADS.knex, {}, server);
+    await bench('bookshelf', WORKLOADS.bookshelf, {}, server);
     if (WITH_PG) {
       postgres = await require(path.join(root, 'test', 'helpers', 'postgres.js')).startPostgres();
       await bench('pg', WORKLOADS.pg, { DATABASE_URL: postgres.connectionString }, server);

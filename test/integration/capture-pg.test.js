@@ -98,10 +98,11 @@ describe('ORMs and query builders on pg', () => {
 
   it('attributes knex, Sequelize, TypeORM and drizzle queries to the app line', () => {
     assert.match(run.result.stdout, /Dune,Emma,Dune,Emma/);
-    expectAt(run, file, 'knex', 1, (q) => {
-      assert.match(q.text, /^select \* from "books" where "id" = \$1 limit \$2$/);
-      assert.deepEqual(q.params, ['1', '1']);
-    });
+    // knex asks a new connection `select version();`, from the query that made it open one
+    const knex = queriesAt(run.queries, file, run.lines.get('knex')).filter((q) => !/^select version\(\);?$/.test(q.text));
+    assert.equal(knex.length, 1, JSON.stringify(knex.map((q) => q.text)));
+    assert.match(knex[0].text, /^select \* from "books" where "id" = \$1 limit \$2$/);
+    assert.deepEqual(knex[0].params, ['1', '1']);
     expectAt(run, file, 'typeorm', 1, (q) => assert.match(q.text, /FROM "books" "Book" WHERE/));
     expectAt(run, file, 'drizzle', 1, (q) => {
       assert.match(q.text, /from "books" where "books"."id" = \$1/);

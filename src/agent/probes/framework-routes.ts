@@ -1,5 +1,5 @@
 import * as dc from 'node:diagnostics_channel';
-import { kFrameworkRoute, kKoaContext } from './route';
+import { kFrameworkRoute, kHonoRequest, kKoaContext } from './route';
 import { wrapMethod } from '../queries/wrap';
 
 /**
@@ -34,4 +34,32 @@ export function patchKoaApplication(Application: unknown): void {
       return ctx;
     },
   );
+}
+
+const HONO_WRAPPED = Symbol.for('perf-lens.hono-req');
+
+/**
+ * Hono on @hono/node-server: the context's `env.incoming` is Node's request. The `req` getter
+ * of Hono's Context (its HonoRequest) is tied to it at first use; at the response's finish the
+ * HonoRequest's `routePath` is the route of the last handler Hono dispatched to.
+ */
+export function patchHonoContext(exports: unknown): void {
+  const Context = (exports as { Context?: unknown } | null)?.Context;
+  if (typeof Context !== 'function') return;
+  const proto = Context.prototype as Record<PropertyKey, unknown>;
+  const descriptor = Object.getOwnPropertyDescriptor(proto, 'req');
+  const get = descriptor?.get;
+  if (!descriptor || typeof get !== 'function' || (get as unknown as Record<symbol, unknown>)[HONO_WRAPPED]) return;
+  const wrapped = function req(this: { env?: { incoming?: Record<symbol, unknown> } }) {
+    const value = get.call(this);
+    try {
+      const incoming = this.env?.incoming;
+      if (incoming !== null && typeof incoming === 'object' && incoming[kHonoRequest] === undefined) incoming[kHonoRequest] = value;
+    } catch {
+      /* never into the app */
+    }
+    return value;
+  };
+  Object.defineProperty(wrapped, HONO_WRAPPED, { value: true });
+  Object.defineProperty(proto, 'req', { ...descriptor, get: wrapped });
 }

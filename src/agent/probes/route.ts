@@ -10,6 +10,8 @@ const HAS_DIGIT = /\d/;
 
 /** Set on the raw request by framework hooks that know the matched route (Fastify, Koa). */
 export const kFrameworkRoute = Symbol.for('perf-lens.framework-route');
+/** Hono's request object (HonoRequest) of the raw request: its `routePath` is the matched route. */
+export const kHonoRequest = Symbol.for('perf-lens.hono-request');
 /** Koa's context of the raw request: @koa/router leaves the matched route on it. */
 export const kKoaContext = Symbol.for('perf-lens.koa-context');
 
@@ -29,6 +31,7 @@ interface RoutedRequest {
   route?: { path?: unknown } | null;
   [kFrameworkRoute]?: unknown;
   [kKoaContext]?: { _matchedRoute?: unknown } | undefined;
+  [kHonoRequest]?: { routePath?: unknown } | undefined;
 }
 
 /** `/api/articles/` → `/api/articles`: a router's `get('/')` under a mount path names the mount. */
@@ -39,13 +42,18 @@ function trimSlash(route: string): string {
 /**
  * The route template the app's framework matched: Express 4/5 (and NestJS on it) leave it on
  * the request (`baseUrl` + `route.path`, nested routers included); Fastify's and Koa's hooks
- * leave it under a symbol or on Koa's context.
+ * leave it under a symbol or on Koa's context, Hono's on its request object.
  */
 export function frameworkRoute(req: RoutedRequest): string | null {
   const hinted = req[kFrameworkRoute];
   if (typeof hinted === 'string') return trimSlash(hinted);
   const koa = req[kKoaContext]?._matchedRoute;
   if (typeof koa === 'string') return trimSlash(koa);
+  const hono = req[kHonoRequest];
+  if (hono !== undefined) {
+    const path = hono.routePath; // a getter: read once
+    if (typeof path === 'string' && !path.endsWith('*')) return trimSlash(path);
+  }
   const route = req.route;
   if (route === undefined || route === null || typeof route.path !== 'string') return null;
   const base = typeof req.baseUrl === 'string' ? req.baseUrl : '';

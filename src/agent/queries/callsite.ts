@@ -186,3 +186,31 @@ export function captureCallsite(above: Function, deep = false, entry: Capture | 
   }
   return { callsite: null, stack: undefined, deep: true };
 }
+
+const STACK_LINE = /^\s*at (?:(?:async )?(?:.*?) \()?((?:file:\/\/|\/|[A-Za-z]:[\\/]|\\\\).*?):(\d+):(\d+)\)?\s*$/;
+
+/**
+ * The app's frame in a stack some library captured at the app's call and formatted as text
+ * (Prisma keeps one per query for its error messages). Same rules as `pick`.
+ */
+export function pickFromStackText(text: string): Capture | null {
+  let callsite: SourceLocation | null = null;
+  let stack: SourceLocation[] | undefined;
+  for (const line of text.split('\n')) {
+    const m = STACK_LINE.exec(line);
+    if (m === null) continue;
+    const name = m[1];
+    const file = appPath(name);
+    if (typeof file !== 'string') {
+      if (callsite !== null && file === LIBRARY && !TSLIB.test(name)) break;
+      continue;
+    }
+    const loc = originalLocation(name, file, Number(m[2]), Number(m[3]));
+    if (callsite === null) callsite = loc;
+    else if (loc.file !== callsite.file || loc.line > callsite.line || loc.line < callsite.line - SAME_STATEMENT_LINES) {
+      (stack ??= []).push(loc);
+      if (stack.length >= MAX_STACK) break;
+    }
+  }
+  return callsite === null ? null : { callsite, stack, deep: false };
+}

@@ -49,6 +49,28 @@ export class EntrySites {
     return n;
   }
 
+  /**
+   * Wraps `name`, whose work runs inside the site `siteOf` reads from its arguments: for
+   * libraries that capture the app's stack at the app's call themselves and run the query
+   * later (Prisma).
+   */
+  wrapWithSite(target: unknown, name: string, siteOf: (args: IArguments) => Capture | null): void {
+    if (target === null || (typeof target !== 'object' && typeof target !== 'function')) return;
+    const storage = this.storage;
+    wrapMethod(target as object, name, (original) =>
+      function withSite(this: unknown) {
+        let site: Capture | null = null;
+        try {
+          site = siteOf(arguments);
+        } catch {
+          site = null;
+        }
+        if (site === null) return original.apply(this, arguments as unknown as unknown[]);
+        return storage.run(site, Reflect.apply, original, this, arguments);
+      },
+    );
+  }
+
   /** Wraps methods that make new lazy thenables out of old ones (a builder's `clone`): no site, the context kept. */
   keep(target: unknown, names: readonly string[]): void {
     if (target === null || (typeof target !== 'object' && typeof target !== 'function')) return;

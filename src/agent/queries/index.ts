@@ -3,11 +3,11 @@ import { BuilderSites } from './drivers/drizzle';
 import { Mysql2Capture } from './drivers/mysql2';
 import { patchPgClient, patchPgPool } from './drivers/pg';
 import { patchSqliteAddon, patchSqliteDatabase } from './drivers/sqlite';
-import { patchKoaApplication } from '../probes/framework-routes';
+import { patchHonoContext, patchKoaApplication } from '../probes/framework-routes';
 import { EntrySites } from './entry-sites';
 import { Handoffs } from './handoff';
 import { ModuleWatcher, mysql2HasTracing, type Target } from './module-hook';
-import { bluebirdTarget, ormEntryTargets } from './orm-entries';
+import { bluebirdTarget, ormEntryTargets, prismaRuntimeTransform } from './orm-entries';
 import { QueryRecorder } from './recorder';
 
 const INSTALLED = Symbol.for('perf-lens.queries');
@@ -59,5 +59,8 @@ export function installQueryProbes(ctx: AgentContext): void {
     ...targets.map(withScopes),
     bluebirdTarget(file),
     { file: file('koa/lib/application\\.js'), patch: patchKoaApplication },
+    { file: file('hono/dist/cjs/context\\.js'), patch: patchHonoContext },
+  ], [
+    { request: /^@prisma[\\/]client[\\/]runtime[\\/](?:client|library)(?:\.js)?$/, transform: prismaRuntimeTransform(entries) },
   ]).install();
 }

@@ -20,9 +20,15 @@ export interface Target {
   patch: Patcher;
 }
 
+/** A module whose exports are frozen getters: requests for it get what `transform` returns. */
+export interface ExportsTransform {
+  request: RegExp;
+  transform: (exports: unknown) => unknown;
+}
+
 /** Requests worth a scan: the drivers' package names, bare or as a path. */
 const DRIVER_REQUEST =
-  /(?:^|[\\/])(?:pg|pg-pool|mysql2|better-sqlite3|drizzle-orm|knex|bookshelf|objection|sequelize|typeorm[\w.-]*|bluebird|koa)(?:[\\/]|$)/;
+  /(?:^|[\\/])(?:pg|pg-pool|mysql2|better-sqlite3|drizzle-orm|knex|bookshelf|objection|sequelize|typeorm[\w.-]*|bluebird|koa|hono|@prisma[\\/]client)(?:[\\/]|$)/;
 const HOOKED = Symbol.for('perf-lens.queries.module-hook');
 
 interface ModuleStatics {
@@ -34,7 +40,10 @@ export class ModuleWatcher {
   private readonly done = new Set<string>();
   private readonly Module: ModuleStatics;
 
-  constructor(private readonly targets: Target[]) {
+  constructor(
+    private readonly targets: Target[],
+    private readonly transforms: ExportsTransform[] = [],
+  ) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     this.Module = require('node:module') as unknown as ModuleStatics;
   }
@@ -47,10 +56,14 @@ export class ModuleWatcher {
       g[HOOKED] = true;
       const original = Module._load;
       const scan = () => this.scan();
+      const transforms = this.transforms;
       Module._load = function (this: unknown, request: string) {
-        const exports = original.apply(this, arguments as unknown as [string, unknown, boolean]);
+        let exports = original.apply(this, arguments as unknown as [string, unknown, boolean]);
         try {
-          if (typeof request === 'string' && DRIVER_REQUEST.test(request)) scan();
+          if (typeof request === 'string' && DRIVER_REQUEST.test(request)) {
+            scan();
+            for (const t of transforms) if (t.request.test(request)) exports = t.transform(exports);
+          }
         } catch {
           /* never into the app */
         }

@@ -1,3 +1,4 @@
+import { pickFromStackText, type Capture } from './callsite';
 import type { EntrySites } from './entry-sites';
 import type { Target } from './module-hook';
 
@@ -87,3 +88,49 @@ export const bluebirdTarget = (file: (parts: string) => RegExp): Target => ({
     if (typeof config === 'function') config.call(Bluebird, { asyncHooks: true });
   },
 });
+
+/**
+ * Prisma (6, 7) captures the app's stack itself when the app calls a model method
+ * (`prisma.user.findUnique(…)` keeps `new Error()` as `callsite._error`) and runs the query
+ * later, after its own batching tick, from a microtask with no frame of the app. Its
+ * `PrismaClient` class is made at run time by the runtime's `getPrismaClient(config)`, an
+ * export that cannot be redefined: the generated client's `require` of the runtime gets a
+ * copy of the exports whose `getPrismaClient` wraps `_request` of each class it makes.
+ * (ESM runtimes, `client.mjs`, are not reached this way.)
+ */
+export function prismaRuntimeTransform(sites: EntrySites): (runtime: unknown) => unknown {
+  const copies = new WeakMap<object, unknown>();
+  const siteOf = (args: IArguments): Capture | null => {
+    const error = (args[0] as { callsite?: { _error?: { stack?: unknown } } } | null)?.callsite?._error;
+    const text = error?.stack;
+    return typeof text === 'string' ? pickFromStackText(text) : null;
+  };
+  return (runtime) => {
+    if (runtime === null || typeof runtime !== 'object') return runtime;
+    const source = runtime as Record<PropertyKey, unknown>;
+    const get = source.getPrismaClient;
+    if (typeof get !== 'function') return runtime;
+    let copy = copies.get(source);
+    if (copy !== undefined) return copy;
+    const out: Record<PropertyKey, unknown> = {};
+    for (const key of Reflect.ownKeys(source)) {
+      const d = Object.getOwnPropertyDescriptor(source, key);
+      Object.defineProperty(out, key, { enumerable: d?.enumerable ?? false, configurable: true, get: () => source[key] });
+    }
+    Object.defineProperty(out, 'getPrismaClient', {
+      enumerable: true,
+      configurable: true,
+      value: function getPrismaClient(this: unknown) {
+        const PrismaClient = (get as (...a: unknown[]) => unknown).apply(this, arguments as unknown as unknown[]);
+        try {
+          if (typeof PrismaClient === 'function') sites.wrapWithSite(PrismaClient.prototype, '_request', siteOf);
+        } catch {
+          /* an unknown Prisma keeps working unseen */
+        }
+        return PrismaClient;
+      },
+    });
+    copies.set(source, (copy = out));
+    return copy;
+  };
+}

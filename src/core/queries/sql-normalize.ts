@@ -45,6 +45,8 @@ const CATALOG_WORDS = new Set([
   'migrations', '__drizzle_migrations', '_prisma_migrations',
 ]);
 
+const CONNECTION_PROBE = /^select (?:version|current_schema|current_database|current_user|database|@@version)(?:\(\))?(?: as \w+)?;?$/;
+
 /** Words after which `(` opens a list or subquery and gets a space (`in (?)`, `values (?)`). */
 const SPACE_BEFORE_PAREN = new Set([
   'in', 'values', 'exists', 'any', 'some', 'all', 'from', 'join', 'as', 'on', 'and', 'or',
@@ -233,7 +235,10 @@ export function normalizeSql(sql: string, db: DbKind): SqlShape {
   }
 
   if (HOUSEKEEPING_VERBS.has(verb)) housekeeping = true;
-  return { text: parts.join(''), verb, batchSize, housekeeping, hasPlaceholders, arrayPlaceholder, keyColumn };
+  const text = parts.join('');
+  // what drivers and ORMs ask each new connection (knex, Sequelize, TypeORM): `select version()`
+  if (verb === 'select' && CONNECTION_PROBE.test(text)) housekeeping = true;
+  return { text, verb, batchSize, housekeeping, hasPlaceholders, arrayPlaceholder, keyColumn };
 }
 
 /** Redis: the command and one `?` per argument (`GET user:1` → `get ?`). */
