@@ -1,5 +1,6 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
+import type { AsyncLocalStorage } from 'node:async_hooks';
 import type { QueryScope } from '../protocol/messages';
+import { contextStorage, type ContextFrame } from './async-context';
 
 /** A burst closes when no query (no currentScope() call) arrived for this long. */
 export const BURST_QUIET_MS = 100;
@@ -17,7 +18,7 @@ export class Scopes {
    * operation of the app something (async_hooks on Node 20/22), which an app without queries
    * should not pay.
    */
-  private storage: AsyncLocalStorage<QueryScope> | null = null;
+  private storage: AsyncLocalStorage<ContextFrame> | null = null;
   private counter = 0;
   private burst: QueryScope | null = null;
   private burstLast = 0;
@@ -36,7 +37,7 @@ export class Scopes {
 
   /** Starts tracking request scopes (idempotent). */
   activate(): void {
-    this.storage ??= new AsyncLocalStorage<QueryScope>();
+    this.storage ??= contextStorage();
   }
 
   /**
@@ -45,13 +46,13 @@ export class Scopes {
    */
   enterRequest(name: string): string {
     const id = this.prefix + ++this.counter;
-    if (this.storage !== null) this.storage.enterWith({ id, name });
+    if (this.storage !== null) this.storage.enterWith({ scope: { id, name }, site: null });
     return id;
   }
 
   current(): QueryScope | null {
-    const scope = this.storage?.getStore();
-    if (scope !== undefined) return scope;
+    const scope = this.storage?.getStore()?.scope;
+    if (scope) return scope;
     const t = this.clock();
     if (this.burst === null || t - this.burstLast > BURST_QUIET_MS) {
       this.burst = { id: this.prefix + ++this.counter, name: 'burst' };

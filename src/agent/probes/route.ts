@@ -28,6 +28,7 @@ export function routeOf(path: string): string {
 
 interface RoutedRequest {
   baseUrl?: unknown;
+  params?: unknown;
   route?: { path?: unknown } | null;
   [kFrameworkRoute]?: unknown;
   [kKoaContext]?: { _matchedRoute?: unknown } | undefined;
@@ -56,6 +57,25 @@ export function frameworkRoute(req: RoutedRequest): string | null {
   }
   const route = req.route;
   if (route === undefined || route === null || typeof route.path !== 'string') return null;
-  const base = typeof req.baseUrl === 'string' ? req.baseUrl : '';
+  const base = typeof req.baseUrl === 'string' ? mountTemplate(req.baseUrl, req.params) : '';
   return trimSlash(base + route.path);
+}
+
+/**
+ * Express's `baseUrl` is the URL its routers matched, not their patterns: a router mounted at
+ * `/:slug/comments` gives `/posts/how-to-4f2a9c/comments`. Segments equal to a parameter's
+ * value (`mergeParams` routers see their parents') become `:name`; ids left over are
+ * collapsed like raw paths.
+ */
+function mountTemplate(base: string, params: unknown): string {
+  if (base === '') return base;
+  if (params !== null && typeof params === 'object') {
+    let names: Map<string, string> | null = null;
+    for (const [name, value] of Object.entries(params as Record<string, unknown>)) {
+      if (typeof value !== 'string' || value === '' || /^\d+$/.test(name)) continue;
+      (names ??= new Map()).set(encodeURIComponent(value), name);
+    }
+    if (names !== null) base = base.split('/').map((seg) => (names.has(seg) ? `:${names.get(seg)}` : seg)).join('/');
+  }
+  return routeOf(base);
 }

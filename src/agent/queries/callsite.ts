@@ -92,13 +92,20 @@ export function frames(limit: number, above: Function): Sites {
   }
 }
 
-/** True when one of `sites` is application code. */
-export function hasAppFrame(sites: Sites): boolean {
+/**
+ * `file:line:column` of the application frames of `sites` as V8 names them (the first one,
+ * then any callers among them), or null when none is the app's.
+ */
+export function appFramesKey(sites: Sites): string | null {
+  let key: string | null = null;
   for (let i = 0; i < sites.length; i++) {
-    const name = fileNameOf(sites[i]);
-    if (name && typeof appPath(name) === 'string') return true;
+    const site = sites[i];
+    const name = fileNameOf(site);
+    if (!name || typeof appPath(name) !== 'string') continue;
+    const here = `${name}:${site.getLineNumber()}:${site.getColumnNumber()}`;
+    key = key === null ? here : `${key}|${here}`;
   }
-  return false;
+  return key;
 }
 
 /**
