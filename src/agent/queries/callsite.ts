@@ -94,14 +94,16 @@ export function frames(limit: number, above: Function): Sites {
 
 /**
  * `file:line:column` of the application frames of `sites` as V8 names them (the first one,
- * then any callers among them), or null when none is the app's.
+ * then any callers among them), or null when none is the app's or when the first is an async
+ * frame: then no code of the app made this call, its await only waits for the library's work.
  */
-export function appFramesKey(sites: Sites): string | null {
+export function syncAppFramesKey(sites: Sites): string | null {
   let key: string | null = null;
   for (let i = 0; i < sites.length; i++) {
     const site = sites[i];
     const name = fileNameOf(site);
     if (!name || typeof appPath(name) !== 'string') continue;
+    if (key === null && (site as { isAsync?: () => boolean }).isAsync?.() === true) return null;
     const here = `${name}:${site.getLineNumber()}:${site.getColumnNumber()}`;
     key = key === null ? here : `${key}|${here}`;
   }

@@ -1,7 +1,7 @@
 import { AsyncResource } from 'node:async_hooks';
 import { contextStorage, type ContextFrame } from '../async-context';
 import type { Capture } from './callsite';
-import { appFramesKey, frames, pick } from './callsite';
+import { frames, pick, syncAppFramesKey } from './callsite';
 import { wrapMethod } from './wrap';
 
 /**
@@ -119,7 +119,8 @@ export class EntrySites {
   /** The app's site for an ORM call made from `above`, or null when the ORM is calling itself. */
   private capture(above: Function): Capture | null {
     const frame = this.storage.getStore();
-    const app = appFramesKey(frames(NEAR_FRAMES, above));
+    const app = syncAppFramesKey(frames(NEAR_FRAMES, above));
+    // inside an ORM call's work, only the app's code calling (a hook, a callback) starts anew
     if (app === null && frame?.site) return null;
     // Keyed by the route and the app frames near the call: a helper's direct caller, when
     // near, tells its loops apart; otherwise the route does, and a disagreement restarts.
