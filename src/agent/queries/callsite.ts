@@ -93,24 +93,6 @@ export function frames(limit: number, above: Function): Sites {
 }
 
 /**
- * `file:line:column` of the application frames of `sites` as V8 names them (the first one,
- * then any callers among them), or null when none is the app's or when the first is an async
- * frame: then no code of the app made this call, its await only waits for the library's work.
- */
-export function syncAppFramesKey(sites: Sites): string | null {
-  let key: string | null = null;
-  for (let i = 0; i < sites.length; i++) {
-    const site = sites[i];
-    const name = fileNameOf(site);
-    if (!name || typeof appPath(name) !== 'string') continue;
-    if (key === null && (site as { isAsync?: () => boolean }).isAsync?.() === true) return null;
-    const here = `${name}:${site.getLineNumber()}:${site.getColumnNumber()}`;
-    key = key === null ? here : `${key}|${here}`;
-  }
-  return key;
-}
-
-/**
  * The first application frame of `sites` and the application frames that called it directly:
  * a helper's caller, the loop, up to the first library frame (a framework calling the app's
  * handler is no caller worth naming). Frames a few lines above the call site in its file are
@@ -126,16 +108,21 @@ export function pick(sites: Sites): Capture | null {
     const site = sites[i];
     const name = fileNameOf(site);
     if (!name) continue;
+    const file = appPath(name);
+    if (typeof file !== 'string') {
+      if (file === LIBRARY && TSLIB.test(name)) {
+        if (site.getFunctionName() === '__awaiter') awaiter = true;
+        continue;
+      }
+      if (callsite !== null && file === LIBRARY) break;
+      continue;
+    }
     // tsc's ES5/ES2015 async functions: the body runs as a generator stepped by `__awaiter`
-    // (tslib's or an inlined copy), under the frame of the function's own `return __awaiter(…)`.
+    // (tslib's or a copy inlined in the app's file), under the frame of the function's own
+    // `return __awaiter(…)`, which is no caller.
     const fn = site.getFunctionName();
     if (fn !== null && AWAITER_FRAMES.has(fn)) {
       if (fn === '__awaiter') awaiter = true;
-      continue;
-    }
-    const file = appPath(name);
-    if (typeof file !== 'string') {
-      if (callsite !== null && file === LIBRARY && !TSLIB.test(name)) break;
       continue;
     }
     if (awaiter) {

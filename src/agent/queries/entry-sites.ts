@@ -1,7 +1,7 @@
-import { AsyncResource } from 'node:async_hooks';
+import { AsyncResource, executionAsyncId } from 'node:async_hooks';
 import { contextStorage, type ContextFrame } from '../async-context';
 import type { Capture } from './callsite';
-import { frames, pick, syncAppFramesKey } from './callsite';
+import { frames, pick } from './callsite';
 import { wrapMethod } from './wrap';
 
 /**
@@ -19,40 +19,25 @@ import { wrapMethod } from './wrap';
  * was built in (every store: the request's scope and the entry's site) and its `then` runs
  * there.
  *
- * Cost: a look at the nearest NEAR_FRAMES frames per ORM call (3–5 µs in an app's stack), and a capture of
- * ENTRY_FRAMES frames (5–8 µs) until the same near app frames have shown the same callers TRUST
- * times in a row in one route; then one call in RESAMPLE captures again, and a disagreement starts the count over (a
- * helper called from several loops keeps capturing, so each loop is named). Calls the ORM
- * makes to itself are skipped: synchronously nested ones by a depth count, ones from its own
- * promise chains (a site is active, no app frame near) by the near look.
+ * Cost: one stack capture per ORM call the app makes (3.5–5 µs in an app's stack on Node 20,
+ * whatever the frame limit: the fixed part dominates). Calls chained on the object an entry
+ * returned, in the same synchronous run (`User.where({ id }).fetch()`), reuse its site. Calls
+ * the ORM makes to itself are skipped: synchronously nested ones by a depth count (free), ones
+ * from its own promise chains (a site is active and no synchronous app frame called) after the
+ * capture.
  */
 const ENTRY_FRAMES = 16;
-const NEAR_FRAMES = 6;
-const TRUST = 8;
-const RESAMPLE = 32;
-const MAX_KNOWN = 4096;
-
-interface Known {
-  capture: Capture;
-  agreeing: number;
-  calls: number;
-}
-
-function sameCapture(a: Capture, b: Capture): boolean {
-  const sa = a.stack ?? [];
-  const sb = b.stack ?? [];
-  if (sa.length !== sb.length || !sameLoc(a.callsite, b.callsite)) return false;
-  for (let i = 0; i < sa.length; i++) if (!sameLoc(sa[i], sb[i])) return false;
-  return true;
-}
-
-function sameLoc(a: { file: string; line: number; column: number } | null, b: { file: string; line: number; column: number } | null): boolean {
-  return a === b || (a !== null && b !== null && a.line === b.line && a.column === b.column && a.file === b.file);
-}
 
 type Fn = (this: unknown, ...args: unknown[]) => unknown;
 
 const kContext = Symbol('perf-lens.built-in');
+/** On an entry's result: its site and the async id of the synchronous run that made it. */
+const kChain = Symbol('perf-lens.entry-chain');
+
+interface Chain {
+  site: Capture;
+  run: number;
+}
 const nativeThen = Promise.prototype.then;
 
 export class EntrySites {
@@ -60,8 +45,6 @@ export class EntrySites {
   /** ORM calls on the stack right now: calls nested in one are the ORM's own. */
   private depth = 0;
   private readonly thenOwners = new WeakSet<object>();
-  /** app frame (`file:line:col`) → the capture it last gave, and how often in a row */
-  private readonly known = new Map<string, Known>();
 
   /** The site of the ORM call whose work is running, if any. */
   current(): Capture | null {
@@ -118,24 +101,10 @@ export class EntrySites {
 
   /** The app's site for an ORM call made from `above`, or null when the ORM is calling itself. */
   private capture(above: Function): Capture | null {
-    const frame = this.storage.getStore();
-    const app = syncAppFramesKey(frames(NEAR_FRAMES, above));
-    // inside an ORM call's work, only the app's code calling (a hook, a callback) starts anew
-    if (app === null && frame?.site) return null;
-    // Keyed by the route and the app frames near the call: a helper's direct caller, when
-    // near, tells its loops apart; otherwise the route does, and a disagreement restarts.
-    const near = app === null ? null : `${frame?.scope?.name ?? ''}\0${app}`;
-    const known = near === null ? undefined : this.known.get(near);
-    if (known !== undefined && known.agreeing >= TRUST && ++known.calls % RESAMPLE !== 0) return known.capture;
     const capture = pick(frames(ENTRY_FRAMES, above));
-    if (capture === null || near === null) return capture;
-    if (known !== undefined) {
-      known.agreeing = sameCapture(known.capture, capture) ? known.agreeing + 1 : 1;
-      known.capture = capture;
-    } else {
-      if (this.known.size >= MAX_KNOWN) this.known.clear();
-      this.known.set(near, { capture, agreeing: 1, calls: 0 });
-    }
+    // inside an ORM call's work only the app's code calling (a hook, a callback) starts anew;
+    // an async frame of the app only awaits that work
+    if (capture !== null && capture.async === true && this.current() !== null) return null;
     return capture;
   }
 
@@ -144,15 +113,21 @@ export class EntrySites {
     return function ormEntry(this: unknown) {
       if (sites.depth > 0) return sites.keepContext(original.apply(this, arguments as unknown as unknown[]));
       let site: Capture | null = null;
+      let run = 0;
       try {
-        site = sites.capture(ormEntry);
+        run = executionAsyncId();
+        const chain =
+          this !== null && typeof this === 'object' ? ((this as Record<PropertyKey, unknown>)[kChain] as Chain | undefined) : undefined;
+        site = chain !== undefined && chain.run === run ? chain.site : sites.capture(ormEntry);
       } catch {
         site = null;
       }
       sites.depth++;
       try {
         if (site === null) return sites.keepContext(original.apply(this, arguments as unknown as unknown[]));
-        return sites.storage.run(sites.frame(site), sites.callKeeping, sites, original, this, arguments);
+        const result = sites.storage.run(sites.frame(site), sites.callKeeping, sites, original, this, arguments);
+        chainOn(result, site, run);
+        return result;
       } finally {
         sites.depth--;
       }
@@ -197,4 +172,14 @@ function thenInBuiltContext(original: Fn): Fn {
     if (resource === undefined) return original.apply(this, arguments as unknown as unknown[]);
     return resource.runInAsyncScope(original, this, ...(arguments as unknown as unknown[]));
   };
+}
+
+/** Marks an entry's result (a model, a builder) so that a call chained on it in the same run reuses the site. */
+function chainOn(result: unknown, site: Capture, run: number): void {
+  if (result === null || typeof result !== 'object' || result instanceof Promise) return;
+  try {
+    (result as Record<PropertyKey, unknown>)[kChain] = { site, run } satisfies Chain;
+  } catch {
+    /* frozen: no chain */
+  }
 }

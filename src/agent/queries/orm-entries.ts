@@ -27,8 +27,9 @@ const TYPEORM_BUILDERS = [
 
 const KNEX_CLIENT = ['queryBuilder', 'raw', 'schemaBuilder'];
 
-const BOOKSHELF_MODEL = ['fetch', 'fetchAll', 'fetchPage', 'load', 'save', 'destroy', 'count', 'refresh'];
-const BOOKSHELF_COLLECTION = ['fetch', 'fetchOne', 'fetchPage', 'load', 'count', 'create'];
+// `where` and `query` make the model's knex builder, which runs later under `fetch`
+const BOOKSHELF_MODEL = ['fetch', 'fetchAll', 'fetchPage', 'load', 'save', 'destroy', 'count', 'refresh', 'where', 'query'];
+const BOOKSHELF_COLLECTION = ['fetch', 'fetchOne', 'fetchPage', 'load', 'count', 'create', 'where', 'query'];
 
 const OBJECTION_STATICS = ['query', 'relatedQuery', 'fetchGraph'];
 const OBJECTION_INSTANCE = ['$query', '$relatedQuery', '$fetchGraph'];
