@@ -54,7 +54,8 @@ export function installQueryProbes(ctx: AgentContext): void {
       t.patch(exports, filename);
     },
   });
-  // Bluebird alone needs no scopes: an app using it without a database pays nothing more.
+  // Bluebird's async hooks and the route hooks of Koa and Hono need no scopes: an app using
+  // them without a database pays nothing more. Prisma's runtime is reached through its require.
   new ModuleWatcher([
     ...targets.map(withScopes),
     bluebirdTarget(file),
