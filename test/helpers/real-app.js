@@ -58,6 +58,12 @@ async function profileApp(o) {
     const load = readJson(loadOut);
     assert.deepEqual(load.failures, [], `requests failed: ${load.failures.join('\n')}`);
     const report = readJson(json);
+    // REAL_APP_REPORTS=DIR keeps each report, for comparing builds (bench/real-apps-compare.js)
+    if (process.env.REAL_APP_REPORTS) {
+      const name = `${path.basename(path.dirname(o.entry))}-${path.basename(o.entry, path.extname(o.entry))}-c${o.concurrency ?? 1}-${Date.now()}.json`;
+      fs.mkdirSync(process.env.REAL_APP_REPORTS, { recursive: true });
+      fs.writeFileSync(path.join(process.env.REAL_APP_REPORTS, name), JSON.stringify({ entry: o.entry, concurrency: o.concurrency ?? 1, env: o.env ?? {}, report }));
+    }
     return new AppRun(report, load, res);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

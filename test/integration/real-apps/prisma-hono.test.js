@@ -7,14 +7,18 @@
 // middleware) must land on the TypeScript lines marked `// @line:NAME`, with the exact repeats
 // per request of each route; the one-query routes, the eager `include` route, the fan-out of
 // findUnique that Prisma batches into one `IN (…)` query, and the auth middleware's user lookup
-// must not be findings.
+// must not be findings. The same app runs a third time on SQLite (DB_PROVIDER=sqlite: the client
+// generated from prisma/schema.sqlite.prisma on @prisma/adapter-better-sqlite3, one in-process
+// connection, queries of microseconds) under 8 clients, with the same findings.
 //
-// The Prisma client is generated in before() (`prisma generate` needs no engine: the schema
+// The Prisma clients are generated in before() (`prisma generate` needs no engine: the schema
 // engine download is skipped with PRISMA_SCHEMA_ENGINE_BINARY=/bin/true); the tables come from
-// plain SQL (sql/schema.sql), as migrations would need that engine.
+// plain SQL (sql/schema.sql, sql/schema.sqlite.sql), as migrations would need that engine.
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { execFile } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 const { promisify } = require('node:util');
 const jwt = require('jsonwebtoken');
@@ -43,6 +47,13 @@ const ROUNDS = 10; // every route is requested ROUNDS times per run
  * Every N+1 the app has, as measured with the SQL that reaches node-postgres (one at a time
  * and 8 at once give the same per-request counts: the loops await one query at a time, so
  * Prisma's same-tick batching of findUnique never merges them, not even across requests).
+ * Counted the same on SQLite (better-sqlite3's statements, per request with AsyncLocalStorage):
+ * the same statements, and the same total under 8 clients, where no two requests' queries are
+ * merged into one. There, though, the first requests, released together when the client has
+ * connected, stay in step (each query resolves in a microtask) and Prisma's batching tick,
+ * scheduled by the first of them, runs the others' findUnique in that request's async context:
+ * counted by the context a statement runs in, GET /api/orders shows 39 instead of 22 once.
+ * Each request still calls exactly the queries below.
  * `match` tells apart two findings on one line (the fluent API runs two queries per call).
  */
 const EXPECTED = [
@@ -131,7 +142,7 @@ const NOT_N_PLUS_ONE = [
 /**
  * Every route, as Hono spells it, with the SQL statements one request sends (measured with
  * node-postgres's Client#query wrapped: the same one at a time and 8 at once; the auth lookup is
- * one of them; POST counts BEGIN and COMMIT).
+ * one of them; POST counts BEGIN and COMMIT). The same on SQLite (better-sqlite3's statements).
  */
 const ROUTE_QUERIES = {
   'GET /api/user': 1,
@@ -150,6 +161,7 @@ const CLEAN_ROUTES = ['GET /api/user', 'GET /api/products', 'GET /api/orders/:nu
 const run$ = promisify(execFile);
 
 let pg;
+let sqliteDir;
 before(async () => {
   const build = (async () => {
     const env = {
@@ -159,25 +171,38 @@ before(async () => {
       CHECKPOINT_DISABLE: '1',
       PRISMA_HIDE_UPDATE_MESSAGE: '1',
     };
-    await run$(process.execPath, [path.join(ROOT, 'node_modules', 'prisma', 'build', 'index.js'), 'generate'], { cwd: APP, env });
+    const prisma = path.join(ROOT, 'node_modules', 'prisma', 'build', 'index.js');
+    await Promise.all([
+      run$(process.execPath, [prisma, 'generate'], { cwd: APP, env }),
+      run$(process.execPath, [prisma, 'generate', '--schema', path.join(APP, 'prisma', 'schema.sqlite.prisma')], { cwd: APP, env }),
+    ]);
     await run$(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', APP], { cwd: APP });
   })();
   const db = (async () => {
     pg = await startPostgres({ database: 'shop' });
     await fixture.seed(pg.connectionString);
   })();
+  sqliteDir = fs.mkdtempSync(path.join(os.tmpdir(), 'prisma-hono-sqlite-'));
+  fixture.seedSqlite(path.join(sqliteDir, 'shop.db'));
   await Promise.all([build, db]);
 });
 after(async () => {
   if (pg) await pg.stop();
+  if (sqliteDir) fs.rmSync(sqliteDir, { recursive: true, force: true });
 });
 
-function profile(concurrency) {
+/** The app's database settings: PostgreSQL through a pool of 2, or the SQLite file. */
+const DATABASES = {
+  postgres: () => ({ DATABASE_URL: pg.connectionString, DB_POOL_MAX: '2' }),
+  sqlite: () => ({ DB_PROVIDER: 'sqlite', DATABASE_URL: `file:${path.join(sqliteDir, 'shop.db')}` }),
+};
+
+function profile(concurrency, db) {
   const token = jwt.sign({ sub: '1' }, JWT_SECRET, { algorithm: 'HS256', expiresIn: '1h' });
   return profileApp({
     entry: ENTRY,
     root: APP,
-    env: { DATABASE_URL: pg.connectionString, JWT_SECRET, DB_POOL_MAX: '2' },
+    env: { ...DATABASES[db](), JWT_SECRET },
     concurrency,
     requests: fixture.loadPlan(token, ROUNDS),
     timeoutMs: 120_000,
@@ -186,11 +211,12 @@ function profile(concurrency) {
 
 const where = (loc) => (loc ? `${path.relative(APP, loc.file)}:${loc.line}` : 'null');
 
-function checkRun(concurrency) {
-  describe(`${concurrency} concurrent client${concurrency > 1 ? 's' : ''}, pool max 2`, () => {
+function checkRun(concurrency, db = 'postgres') {
+  const clients = `${concurrency} concurrent client${concurrency > 1 ? 's' : ''}`;
+  describe(db === 'postgres' ? `${clients}, pool max 2` : `SQLite (better-sqlite3 adapter), ${clients}`, () => {
     let run;
     before(async () => {
-      run = await profile(concurrency);
+      run = await profile(concurrency, db);
     });
 
     for (const e of EXPECTED) {
@@ -199,6 +225,7 @@ function checkRun(concurrency) {
         assert.equal(found.length, 1, `one N+1 at ${where(e.at)} (${e.at.name}); findings:\n${run.describe()}`);
         const f = found[0];
         assert.equal(f.data.scope, e.scope, 'scope');
+        assert.equal(f.data.db, db, 'db');
         assert.equal(f.data.count, e.count, `count in the worst request (${e.scope})`);
         assert.equal(f.data.scopes, Object.keys(e.routes).length * ROUNDS, 'requests that showed it');
         assert.ok(f.related?.length > 0, 'a related "1" query');
@@ -265,3 +292,4 @@ function checkRun(concurrency) {
 
 checkRun(8);
 checkRun(1);
+checkRun(8, 'sqlite');

@@ -7,7 +7,11 @@
 // `// @line:NAME`, with the route templates as scopes and exact per-request counts; its one-query
 // and eager-loading routes must give no N+1 finding. The same app also runs compiled to ES5
 // (__generator state machines) and, compiled to ES2015, on TypeORM 0.3 (the `typeorm03` alias,
-// swapped in by a preload).
+// swapped in by a preload) and on TypeORM 0.2 (the `typeorm02` alias, whose own build is ES5 with
+// tslib's __awaiter/__generator; 0.2 has no DataSource, findOneBy/findBy/countBy or `relations`
+// objects, so its preload gives the app those few 0.3 APIs through compat/node_modules/, a library
+// to the app). Per-request queries on 0.2, counted at node-postgres per request (AsyncLocalStorage),
+// one at a time and 8 at once: the same as on 1.x.
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { execFile } = require('node:child_process');
@@ -210,7 +214,7 @@ async function profile({ concurrency, dist = 'dist', node = [] }) {
   // to look at the reports: TYPEORM_EXPRESS_REPORTS=/some/dir node --test …
   const dump = process.env.TYPEORM_EXPRESS_REPORTS;
   if (dump) {
-    const name = `${dist}-c${concurrency}${node.length ? '-typeorm03' : ''}`;
+    const name = `${dist}-c${concurrency}${node.length ? `-${path.basename(node[node.length - 1], '.js').replace(/^use-/, '')}` : ''}`;
     fs.writeFileSync(path.join(dump, `report-${name}.json`), JSON.stringify(run.report, null, 2));
     fs.writeFileSync(path.join(dump, `cli-${name}.txt`), `${run.cli.stdout}\n--- stderr\n${run.cli.stderr}`);
   }
@@ -318,6 +322,15 @@ describe('the same ES2015 app on TypeORM 0.3 (typeorm03), 8 concurrent clients',
   let run;
   before(async () => {
     run = await profile({ concurrency: 8, node: ['-r', path.join(APP, 'use-typeorm03.js')] });
+  });
+  assertFindings(() => run);
+});
+
+describe('the same ES2015 app on TypeORM 0.2 (typeorm02, its own build ES5 with __awaiter), 8 concurrent clients', () => {
+  let run;
+  before(async () => {
+    assert.match(require('typeorm02/package.json').version, /^0\.2\./);
+    run = await profile({ concurrency: 8, node: ['-r', path.join(APP, 'use-typeorm02.js')] });
   });
   assertFindings(() => run);
 });
