@@ -5,6 +5,7 @@ import { patchPgClient, patchPgPool } from './drivers/pg';
 import { patchSqliteAddon, patchSqliteDatabase } from './drivers/sqlite';
 import { patchHonoContext, patchKoaApplication } from '../probes/framework-routes';
 import { EntrySites } from './entry-sites';
+import { installEsmHook } from './esm-hook';
 import { Handoffs } from './handoff';
 import { ModuleWatcher, mysql2HasTracing, type Target } from './module-hook';
 import { bluebirdTarget, ormEntryTargets, prismaRuntimeTransform } from './orm-entries';
@@ -64,4 +65,15 @@ export function installQueryProbes(ctx: AgentContext): void {
   ], [
     { request: /^@prisma[\\/]client[\\/]runtime[\\/](?:client|library)(?:\.js)?$/, transform: prismaRuntimeTransform(entries) },
   ]).install();
+  // the same for ES module builds (drizzle's and Hono's, whose packages ship both)
+  const esm = (parts: string) => new RegExp(`/node_modules/${parts}$`);
+  const activating = (patch: (ns: Record<string, unknown>) => void) => (ns: Record<string, unknown>) => {
+    ctx.activateScopes?.();
+    patch(ns);
+  };
+  installEsmHook([
+    { url: esm('drizzle-orm/[a-z]+-core/db\\.js'), patch: activating((ns) => builders.patchExports(ns)) },
+    { url: esm('drizzle-orm/[a-z]+-core/query-builders/query\\.js'), patch: activating((ns) => builders.patchExports(ns)) },
+    { url: esm('hono/dist/context\\.js'), patch: patchHonoContext },
+  ]);
 }

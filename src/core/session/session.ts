@@ -169,7 +169,8 @@ export class Session {
       callsite: msg.callsite && loc(msg.callsite),
     };
     if (msg.stack) out.stack = msg.stack.map(loc);
-    if (msg.library) out.library = loc(msg.library);
+    // a library frame stays as generated: a package's source map points into sources it does not ship
+    if (msg.library) out.library = { file: this.strings.intern(msg.library.file), line: msg.library.line, column: msg.library.column };
     return out;
   }
 }

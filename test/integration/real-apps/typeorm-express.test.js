@@ -332,5 +332,8 @@ describe('the same ES2015 app on TypeORM 0.2 (typeorm02, its own build ES5 with 
     assert.match(require('typeorm02/package.json').version, /^0\.2\./);
     run = await profile({ concurrency: 8, node: ['-r', path.join(APP, 'use-typeorm02.js')] });
   });
+  it('ran on TypeORM 0.2 (the compat layer says which TypeORM it loaded)', () => {
+    assert.match(run.cli.stdout, /^typeorm 0\.2\.\d+ \(typeorm02\) through the 0\.3 API compat layer$/m);
+  });
   assertFindings(() => run);
 });
