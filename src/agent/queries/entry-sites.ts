@@ -65,25 +65,11 @@ export class EntrySites {
   }
 
   /**
-   * Wraps `name`, whose work runs inside the site `siteOf` reads from its arguments: for
-   * libraries that capture the app's stack at the app's call themselves and run the query
-   * later (Prisma).
+   * Runs `original` inside `site` (the request's scope kept): for libraries that capture the
+   * app's stack at the app's call themselves and run the query later (Prisma).
    */
-  wrapWithSite(target: unknown, name: string, siteOf: (args: IArguments) => Capture | null): void {
-    if (target === null || (typeof target !== 'object' && typeof target !== 'function')) return;
-    const sites = this;
-    wrapMethod(target as object, name, (original) =>
-      function withSite(this: unknown) {
-        let site: Capture | null = null;
-        try {
-          site = siteOf(arguments);
-        } catch {
-          site = null;
-        }
-        if (site === null) return original.apply(this, arguments as unknown as unknown[]);
-        return sites.storage.run(sites.frame(site), Reflect.apply, original, this, arguments);
-      },
-    );
+  runInSite(site: Capture, original: Fn, self: unknown, args: IArguments): unknown {
+    return this.storage.run(this.frame(site), Reflect.apply, original, self, args);
   }
 
   /** Wraps methods that make new lazy thenables out of old ones (a builder's `clone`): no site, the context kept. */

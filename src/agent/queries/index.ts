@@ -8,7 +8,7 @@ import { EntrySites } from './entry-sites';
 import { installEsmHook } from './esm-hook';
 import { Handoffs } from './handoff';
 import { ModuleWatcher, mysql2HasTracing, type Target } from './module-hook';
-import { bluebirdTarget, ormEntryTargets, prismaRuntimeTransform } from './orm-entries';
+import { bluebirdTarget, ormEntryTargets, prismaGetClientWrapper, prismaRuntimeTransform } from './orm-entries';
 import { QueryRecorder } from './recorder';
 
 const INSTALLED = Symbol.for('perf-lens.queries');
@@ -65,7 +65,7 @@ export function installQueryProbes(ctx: AgentContext): void {
   ], [
     { request: /^@prisma[\\/]client[\\/]runtime[\\/](?:client|library)(?:\.js)?$/, transform: prismaRuntimeTransform(entries) },
   ]).install();
-  // the same for ES module builds (drizzle's and Hono's, whose packages ship both)
+  // the same for ES module builds (drizzle's, Hono's and Prisma's runtime, whose packages ship both)
   const esm = (parts: string) => new RegExp(`/node_modules/${parts}$`);
   const activating = (patch: (ns: Record<string, unknown>) => void) => (ns: Record<string, unknown>) => {
     ctx.activateScopes?.();
@@ -75,5 +75,6 @@ export function installQueryProbes(ctx: AgentContext): void {
     { url: esm('drizzle-orm/[a-z]+-core/db\\.js'), patch: activating((ns) => builders.patchExports(ns)) },
     { url: esm('drizzle-orm/[a-z]+-core/query-builders/query\\.js'), patch: activating((ns) => builders.patchExports(ns)) },
     { url: esm('hono/dist/context\\.js'), patch: patchHonoContext },
+    { url: esm('@prisma/client/runtime/(?:client|library)\\.mjs'), wrap: { getPrismaClient: prismaGetClientWrapper(entries) } },
   ]);
 }

@@ -1,6 +1,8 @@
+import { AsyncResource } from 'node:async_hooks';
 import { pickFromStackText, type Capture } from './callsite';
 import type { EntrySites } from './entry-sites';
 import type { Target } from './module-hook';
+import { wrapMethod } from './wrap';
 
 /**
  * The public methods through which apps enter each ORM or query builder: the calls that
@@ -93,24 +95,101 @@ export const bluebirdTarget = (file: (parts: string) => RegExp): Target => ({
 /**
  * Prisma (6, 7) captures the app's stack itself when the app calls a model method
  * (`prisma.user.findUnique(…)` keeps `new Error()` as `callsite._error`) and runs the query
- * later, after its own batching tick, from a microtask with no frame of the app. Its
- * `PrismaClient` class is made at run time by the runtime's `getPrismaClient(config)`, an
- * export that cannot be redefined: the generated client's `require` of the runtime gets a
- * copy of the exports whose `getPrismaClient` wraps `_request` of each class it makes.
- * (ESM runtimes, `client.mjs`, are not reached this way.)
+ * later. Its `PrismaClient` class is made at run time by the runtime's `getPrismaClient(config)`:
+ * the wrapper below wraps `_request` of each class it makes, so the query runs in that site.
+ * Prisma's request batcher dispatches everything asked in one tick from a `process.nextTick` of
+ * whichever request asked first: each request it is handed keeps the async context it was asked
+ * in, and is run there.
  */
-export function prismaRuntimeTransform(sites: EntrySites): (runtime: unknown) => unknown {
-  const copies = new WeakMap<object, unknown>();
+export function prismaGetClientWrapper(sites: EntrySites): (get: unknown) => unknown {
   const siteOf = (args: IArguments): Capture | null => {
     const error = (args[0] as { callsite?: { _error?: { stack?: unknown } } } | null)?.callsite?._error;
     const text = error?.stack;
     return typeof text === 'string' ? pickFromStackText(text) : null;
   };
+  const batchers = new WeakSet<object>();
+  return (get) => {
+    if (typeof get !== 'function') return get;
+    return function getPrismaClient(this: unknown) {
+      const PrismaClient = (get as (...a: unknown[]) => unknown).apply(this, arguments as unknown as unknown[]);
+      try {
+        if (typeof PrismaClient === 'function') {
+          wrapMethod(PrismaClient.prototype, '_request', (original) =>
+            function _request(this: unknown) {
+              let site: Capture | null = null;
+              try {
+                const handler = (this as { _requestHandler?: { dataloader?: unknown } } | null)?._requestHandler;
+                keepBatchContexts(handler?.dataloader, batchers);
+                site = siteOf(arguments);
+              } catch {
+                site = null;
+              }
+              return site === null ? original.apply(this, arguments as unknown as unknown[]) : sites.runInSite(site, original, this, arguments);
+            },
+          );
+        }
+      } catch {
+        /* an unknown Prisma keeps working unseen */
+      }
+      return PrismaClient;
+    };
+  };
+}
+
+const kAskedIn = Symbol('perf-lens.prisma-asked-in');
+
+/** Prisma's DataLoader: `request(item)` queues, `options.singleLoader(item)` runs one later. */
+function keepBatchContexts(loader: unknown, done: WeakSet<object>): void {
+  if (loader === null || typeof loader !== 'object' || done.has(loader)) return;
+  done.add(loader);
+  const l = loader as { options?: Record<string, unknown> };
+  const proto = Object.getPrototypeOf(loader) as object | null;
+  if (proto !== null && !done.has(proto)) {
+    done.add(proto);
+    wrapMethod(proto, 'request', (original) =>
+      function request(this: unknown, item: unknown) {
+        try {
+          if (item !== null && typeof item === 'object') (item as Record<symbol, unknown>)[kAskedIn] = new AsyncResource('perf-lens.prisma-request');
+        } catch {
+          /* frozen: runs where Prisma runs it */
+        }
+        return original.apply(this, arguments as unknown as unknown[]);
+      },
+    );
+  }
+  const options = l.options;
+  if (!options) return;
+  const single = options.singleLoader;
+  if (typeof single === 'function') {
+    options.singleLoader = function singleLoader(this: unknown, item: unknown) {
+      const asked = (item as Record<symbol, unknown> | null)?.[kAskedIn] as AsyncResource | undefined;
+      return asked ? asked.runInAsyncScope(single as Fn, this, item) : (single as Fn).call(this, item);
+    };
+  }
+  const batch = options.batchLoader;
+  if (typeof batch === 'function') {
+    // a batch Prisma merged into one query is the first asker's
+    options.batchLoader = function batchLoader(this: unknown, items: unknown) {
+      const first = Array.isArray(items) ? items[0] : undefined;
+      const asked = (first as Record<symbol, unknown> | undefined)?.[kAskedIn] as AsyncResource | undefined;
+      return asked ? asked.runInAsyncScope(batch as Fn, this, items) : (batch as Fn).call(this, items);
+    };
+  }
+}
+
+type Fn = (this: unknown, ...args: unknown[]) => unknown;
+
+/**
+ * The CommonJS runtime's `getPrismaClient` is an export that cannot be redefined: the generated
+ * client's `require` of the runtime gets a copy of the exports with the wrapped one.
+ */
+export function prismaRuntimeTransform(sites: EntrySites): (runtime: unknown) => unknown {
+  const copies = new WeakMap<object, unknown>();
+  const wrap = prismaGetClientWrapper(sites);
   return (runtime) => {
     if (runtime === null || typeof runtime !== 'object') return runtime;
     const source = runtime as Record<PropertyKey, unknown>;
-    const get = source.getPrismaClient;
-    if (typeof get !== 'function') return runtime;
+    if (typeof source.getPrismaClient !== 'function') return runtime;
     let copy = copies.get(source);
     if (copy !== undefined) return copy;
     const out: Record<PropertyKey, unknown> = {};
@@ -118,19 +197,7 @@ export function prismaRuntimeTransform(sites: EntrySites): (runtime: unknown) =>
       const d = Object.getOwnPropertyDescriptor(source, key);
       Object.defineProperty(out, key, { enumerable: d?.enumerable ?? false, configurable: true, get: () => source[key] });
     }
-    Object.defineProperty(out, 'getPrismaClient', {
-      enumerable: true,
-      configurable: true,
-      value: function getPrismaClient(this: unknown) {
-        const PrismaClient = (get as (...a: unknown[]) => unknown).apply(this, arguments as unknown as unknown[]);
-        try {
-          if (typeof PrismaClient === 'function') sites.wrapWithSite(PrismaClient.prototype, '_request', siteOf);
-        } catch {
-          /* an unknown Prisma keeps working unseen */
-        }
-        return PrismaClient;
-      },
-    });
+    Object.defineProperty(out, 'getPrismaClient', { enumerable: true, configurable: true, value: wrap(source.getPrismaClient) });
     copies.set(source, (copy = out));
     return copy;
   };
