@@ -33,7 +33,8 @@ function lineOf(file, name) {
 /**
  * @param {{ entry: string, root?: string, env?: object, concurrency?: number,
  *   requests: Array<{ method?: string, path: string, headers?: object, body?: unknown, times?: number }>,
- *   args?: string[], node?: string[], timeoutMs?: number }} o
+ *   args?: string[], node?: string[], runner?: string[], timeoutMs?: number }} o
+ *   node: flags for node; runner: a script node runs the entry with (tsx's cli)
  */
 async function profileApp(o) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'perf-lens-real-app-'));
@@ -49,7 +50,7 @@ async function profileApp(o) {
   const args = [
     'run', '--json', json, '--root', root, '--no-heap-sampling', ...(o.args ?? []),
     '--load', `"${process.execPath}" "${LOAD}"`,
-    '--', process.execPath, ...(o.node ?? []), o.entry,
+    '--', process.execPath, ...(o.node ?? []), ...(o.runner ?? []), o.entry,
   ];
   const res = await runCli(args, { cwd: root, env, timeoutMs: o.timeoutMs ?? 180_000 });
   try {

@@ -190,6 +190,7 @@ const STACK_LINE = /^\s*at (?:(?:async )?(?:.*?) \()?((?:file:\/\/|\/|[A-Za-z]:[
  * (Prisma keeps one per query for its error messages). Same rules as `pick`.
  */
 export function pickFromStackText(text: string): Capture | null {
+  const mapped = (process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled === true;
   let callsite: SourceLocation | null = null;
   let stack: SourceLocation[] | undefined;
   for (const line of text.split('\n')) {
@@ -201,7 +202,8 @@ export function pickFromStackText(text: string): Capture | null {
       if (callsite !== null && file === LIBRARY && !TSLIB.test(name)) break;
       continue;
     }
-    const loc = originalLocation(name, file, Number(m[2]), Number(m[3]));
+    // a formatted stack is already source-mapped where Node keeps maps (`--enable-source-maps`, tsx)
+    const loc = mapped ? { file, line: Number(m[2]), column: Number(m[3]) } : originalLocation(name, file, Number(m[2]), Number(m[3]));
     if (callsite === null) callsite = loc;
     else if (loc.file !== callsite.file || loc.line > callsite.line || loc.line < callsite.line - SAME_STATEMENT_LINES) {
       (stack ??= []).push(loc);

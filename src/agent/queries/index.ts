@@ -63,7 +63,7 @@ export function installQueryProbes(ctx: AgentContext): void {
     { file: file('koa/lib/application\\.js'), patch: patchKoaApplication },
     { file: file('hono/dist/cjs/context\\.js'), patch: patchHonoContext },
   ], [
-    { request: /^@prisma[\\/]client[\\/]runtime[\\/](?:client|library)(?:\.js)?$/, transform: prismaRuntimeTransform(entries) },
+    { file: file('@prisma/client/runtime/(?:client|library)\\.js'), transform: prismaRuntimeTransform(entries) },
   ]).install();
   // the same for ES module builds (drizzle's, Hono's and Prisma's runtime, whose packages ship both)
   const esm = (parts: string) => new RegExp(`/node_modules/${parts}$`);

@@ -20,9 +20,13 @@ export interface Target {
   patch: Patcher;
 }
 
-/** A module whose exports are frozen getters: requests for it get what `transform` returns. */
+/**
+ * A module whose exports are frozen getters: once compiled, its `module.exports` becomes what
+ * `transform` returns, before `require` returns it and before an importing ES module takes its
+ * snapshot of it (Node 20.19+ snapshots the exports right after the compile).
+ */
 export interface ExportsTransform {
-  request: RegExp;
+  file: RegExp;
   transform: (exports: unknown) => unknown;
 }
 
@@ -56,19 +60,30 @@ export class ModuleWatcher {
       g[HOOKED] = true;
       const original = Module._load;
       const scan = () => this.scan();
-      const transforms = this.transforms;
       Module._load = function (this: unknown, request: string) {
-        let exports = original.apply(this, arguments as unknown as [string, unknown, boolean]);
+        const exports = original.apply(this, arguments as unknown as [string, unknown, boolean]);
         try {
-          if (typeof request === 'string' && DRIVER_REQUEST.test(request)) {
-            scan();
-            for (const t of transforms) if (t.request.test(request)) exports = t.transform(exports);
-          }
+          if (typeof request === 'string' && DRIVER_REQUEST.test(request)) scan();
         } catch {
           /* never into the app */
         }
         return exports;
       };
+      // `_compile` is where every loader (Node's own, tsx's, ts-node's) runs a CommonJS file
+      const transforms = this.transforms;
+      const proto = (Module as unknown as { prototype?: { _compile?: unknown } }).prototype;
+      const compile = proto?._compile;
+      if (transforms.length > 0 && proto && typeof compile === 'function') {
+        proto._compile = function (this: { exports?: unknown }, _content: string, filename: string) {
+          const result = (compile as (...a: unknown[]) => unknown).apply(this, arguments as unknown as unknown[]);
+          try {
+            for (const t of transforms) if (typeof filename === 'string' && t.file.test(filename)) this.exports = t.transform(this.exports);
+          } catch {
+            /* never into the app */
+          }
+          return result;
+        };
+      }
     }
     this.scan();
   }
