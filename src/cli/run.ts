@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { RecordingWriter, SessionServer, SessionStore, SourceMapper, type AgentMessage, type ListenMessage } from '../core';
+import { RecordingWriter, SessionServer, SessionStore, connectSessionServer, createSessionStore, type AgentMessage, type ListenMessage } from '../core';
 import type { RunOptions } from './args';
 import { AppProcess } from './app-process';
 import { LiveStatus } from './live-status';
@@ -32,29 +32,9 @@ const log = (msg: string) => process.stderr.write(`perf-lens: ${msg}\n`);
 /** `perf-lens run`: start the command under the agent, collect, stop, report. */
 export async function run(opts: RunOptions, cwd: string): Promise<number> {
   const server = new SessionServer();
-  // Call sites arrive as the generated JS the app ran; findings point at the source the developer edits.
-  const mapper = new SourceMapper();
-  const store = new SessionStore({ mapLocation: (loc) => mapper.map(loc) });
+  const store = createSessionStore();
   const recording = opts.record ? new RecordingWriter(path.resolve(cwd, opts.record)) : null;
-  const record = (msg: AgentMessage) => recording?.write(msg);
-
-  server.on('message', (msg: AgentMessage) => {
-    if (msg.type === 'result') return;
-    record(msg);
-    store.ingest(msg);
-  });
-  server.on('disconnect', (conn) => {
-    if (conn.pid === null) return;
-    const session = store.get(conn.pid);
-    if (conn.framesDropped) {
-      // The server's own count of invalid frames goes into the recording as the agent's
-      // drops would, so `analyze` reports the same total.
-      const msg: AgentMessage = { type: 'dropped', pid: conn.pid, t: session?.lastT ?? Date.now(), count: conn.framesDropped };
-      record(msg);
-      store.ingest(msg);
-    }
-    store.disconnected(conn.pid, session?.lastT ?? Date.now());
-  });
+  connectSessionServer(server, store, { record: recording ? (msg) => recording.write(msg) : undefined });
 
   const url = await server.listen();
   const agentPath = path.join(__dirname, 'agent.js');

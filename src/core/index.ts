@@ -5,6 +5,7 @@ export * from './server/token';
 export * from './session/ring-buffer';
 export * from './session/session';
 export * from './session/session-store';
+export * from './session/host';
 export * from './stats/percentile';
 export * from './report/report-types';
 export * from './report/build-report';

@@ -103,8 +103,8 @@ export class ProfilingService implements ProfilingSession {
     if (!this.storeValue) {
       // Loaded on first use only: the store is small, but activation loads no core code.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { SessionStore } = require('../core/session/session-store') as typeof import('../core/session/session-store');
-      const store = new SessionStore();
+      const { createSessionStore } = require('../core/session/host') as typeof import('../core/session/host');
+      const store = createSessionStore();
       store.on('session', () => this.sessionChanges.fire());
       store.on('end', () => this.sessionChanges.fire());
       this.storeValue = store;
@@ -162,22 +162,15 @@ export class ProfilingService implements ProfilingSession {
   }
 
   private async start(): Promise<AgentTarget> {
-    const { SessionServer } = await import('../core/server/session-server');
+    const [{ SessionServer }, { connectSessionServer }] = await Promise.all([import('../core/server/session-server'), import('../core/session/host')]);
     const store = this.store;
     await this.liveAnalyzer();
     const server = new SessionServer();
-    server.on('message', (msg: AgentMessage, conn: AgentConnection) => {
-      if (msg.type === 'result') return;
-      store.ingest(msg);
-      if (msg.type === 'hello') this.registry.hello(conn, msg);
-    });
-    server.on('disconnect', (conn: AgentConnection) => {
-      this.registry.disconnect(conn);
-      if (conn.pid === null) return;
-      const session = store.get(conn.pid);
-      // As in `perf-lens run`: the server's own count of invalid frames joins the agent's.
-      if (conn.framesDropped) store.ingest({ type: 'dropped', pid: conn.pid, t: session?.lastT ?? Date.now(), count: conn.framesDropped });
-      store.disconnected(conn.pid, session?.lastT ?? Date.now());
+    connectSessionServer(server, store, {
+      onMessage: (msg, conn) => {
+        if (msg.type === 'hello') this.registry.hello(conn, msg);
+      },
+      onDisconnect: (conn) => this.registry.disconnect(conn),
     });
     const url = await server.listen();
     if (!this.starting) {
