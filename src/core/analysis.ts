@@ -1,4 +1,5 @@
 import { runDetectors, type DetectorOptions } from './detectors/run-detectors';
+import type { Finding } from './findings/finding';
 import { buildReport, type QueryAggregator } from './report/build-report';
 import type { Report } from './report/report-types';
 import type { Session } from './session/session';
@@ -12,6 +13,10 @@ export function setQueryAggregator(aggregate: QueryAggregator): void {
 
 /** Detectors + report over a set of sessions: the one path `run`, `analyze` and the extension share. */
 export function analyzeSessions(sessions: readonly Session[], detectorOptions: DetectorOptions = {}): Report {
-  const findings = runDetectors(sessions, detectorOptions);
+  return reportOf(sessions, runDetectors(sessions, detectorOptions));
+}
+
+/** The report of `sessions` with findings already found (the live analyzer's). */
+export function reportOf(sessions: readonly Session[], findings: Finding[]): Report {
   return buildReport({ sessions, findings, aggregateQueries: queryAggregator });
 }

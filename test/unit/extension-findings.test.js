@@ -27,6 +27,7 @@ test.before(async () => {
     'src/core/session/session-store',
     'src/core/detectors/builtin',
     'src/core/detectors/query-detectors',
+    'src/core/detectors/run-detectors',
     'src/core/leaks/leak-options',
     'src/agent/options',
     'src/core/detectors/ignore-comments',
@@ -292,4 +293,20 @@ test('the Markdown report: findings by kind with relative places, SQL, and a pro
   assert.match(md, /  ```sql\n  SELECT \* FROM users WHERE id = \$1\n  ```/);
   assert.match(md, /\| 42 \| `node a\\\|b\.js` \| v22\.1\.0 \| 3\.0 MB \| 10 \| 4\.3 ms \| 13 \|/);
   assert.match(m.formatMarkdownReport({ ...report, findings: [] }, '/'), /## Findings\n\nNo findings\./);
+});
+
+test('LiveAnalyzer: report() runs each detector once and carries the findings it shows', (t) => {
+  const store = new m.SessionStore();
+  const a = new m.LiveAnalyzer(store, { intervalMs: () => 50, detectorOptions: () => ({ ignoreComments: false }), keepFindingsAfterSessionEnds: () => true });
+  t.after(() => a.dispose());
+  store.ingest(hello(7));
+  for (const msg of nPlusOne(7, 2000, 6)) store.ingest(msg);
+  let calls = 0;
+  m.registerDetector(() => {
+    calls++;
+    return [];
+  });
+  const report = a.report();
+  assert.equal(calls, 1, 'one session, one run of each detector');
+  assert.deepEqual(report.findings.map((f) => [f.kind, f.data.count]), [['n-plus-one', 6]]);
 });

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { AgentMessage } from '../../protocol';
-import { analyzeSessions } from '../analysis';
+import { reportOf } from '../analysis';
 import { IgnoreComments, type SourceReader } from '../detectors/ignore-comments';
 import { runDetectors, type DetectorOptions } from '../detectors/run-detectors';
 import type { Finding, FindingKind } from '../findings/finding';
@@ -118,9 +118,8 @@ export class LiveAnalyzer extends EventEmitter {
    * findings as shown: after a clear, the ones found since.
    */
   report(): Report {
-    const findings = this.analyzeNow();
-    const report = analyzeSessions(this.store.sessions, this.detectorOptions());
-    return { ...report, findings: [...findings] };
+    // the detectors run once: the report carries the findings this analysis shows
+    return reportOf(this.store.sessions, [...this.analyzeNow()]);
   }
 
   dispose(): void {
