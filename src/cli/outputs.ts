@@ -1,17 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { analyzeSessions, formatSummary, initDetectors, toSarif, type Report, type Session } from '../core';
-import {
-  addBudgetResults,
-  BudgetError,
-  checkBudgets,
-  formatBreaches,
-  formatMarkdownSummary,
-  parseBudgetText,
-  renderHtmlReport,
-  withFigures,
-  type Budget,
-} from '../core/reporting';
+import { analyzeSessions, formatSummary, initDetectors, renderReport, type Report, type Session } from '../core';
+import { BudgetError, checkBudgets, formatBreaches, parseBudgetText, withFigures, type Budget } from '../core/reporting';
 import type { OutputOptions } from './args';
 import { UsageError } from './usage-error';
 
@@ -60,14 +50,11 @@ export async function finishReport(
   const budget = opts.budget ? loadBudget(opts.budget, cwd) : null;
   const report = withFigures(analyzeSessions(sessions, opts.detectors), sessions);
   const breaches = budget ? checkBudgets(report.figures!, budget.budget) : undefined;
-  if (opts.json) writeFile(opts.json, cwd, JSON.stringify(extra ? { ...report, ...extra } : report, null, 2) + '\n');
-  if (opts.sarif) {
-    const sarif = toSarif(report, opts.root);
-    if (budget && breaches) addBudgetResults(sarif, breaches, { file: budget.file, text: budget.text, root: opts.root });
-    writeFile(opts.sarif, cwd, JSON.stringify(sarif, null, 2) + '\n');
-  }
-  if (opts.html) writeFile(opts.html, cwd, renderHtmlReport(report, { root: opts.root, breaches }));
-  if (opts.markdown) writeFile(opts.markdown, cwd, formatMarkdownSummary(report, opts.root, breaches));
+  const render = { root: opts.root, breaches, budgetSource: budget ? { file: budget.file, text: budget.text } : undefined, extra };
+  if (opts.json) writeFile(opts.json, cwd, renderReport(report, 'json', render));
+  if (opts.sarif) writeFile(opts.sarif, cwd, renderReport(report, 'sarif', render));
+  if (opts.html) writeFile(opts.html, cwd, renderReport(report, 'html', render));
+  if (opts.markdown) writeFile(opts.markdown, cwd, renderReport(report, 'markdown', render));
   process.stdout.write(formatSummary(report, opts.root) + '\n' + (breaches ? formatBreaches(breaches) + '\n' : ''));
   let exitCode = 0;
   const matched = report.findings.filter((f) => opts.failOn.includes(f.kind));

@@ -10,6 +10,7 @@ export * from './stats/percentile';
 export * from './report/report-types';
 export * from './report/build-report';
 export * from './report/sarif';
+export * from './report/render';
 export * from './report/summary';
 export * from './recording';
 export * from './detectors/run-detectors';

@@ -36,6 +36,26 @@ test('a budget met raises nothing; a budget broken names the figure, the value a
   assert.equal(breaches[1].message, 'The queries per request of GET /posts is 4, over its budget of 3.');
 });
 
+test('renderReport: SARIF carries budget results whatever writes it (located in the budget file when there is one)', () => {
+  const store = new core.SessionStore();
+  for (const m of [hello(1), ...request({ t: T0 + 100, route: '/posts', durationMs: 10, queries: 4 })]) store.ingest(m);
+  const report = { ...core.analyzeSessions(store.sessions), figures: core.computeFigures(store.sessions) };
+  const breaches = core.checkBudgets(report.figures, core.parseBudget({ routes: { 'GET /posts': { queriesPerRequest: 3 } } }));
+  assert.equal(breaches.length, 1);
+  // the editor's budgets come from its settings: no file, results without a location
+  const fromSettings = JSON.parse(core.renderReport(report, 'sarif', { root: '/srv', breaches }));
+  const result = fromSettings.runs[0].results.find((r) => r.ruleId === 'budget/GET /posts/queriesPerRequest');
+  assert.ok(result, JSON.stringify(fromSettings.runs[0].results));
+  assert.equal(result.level, 'error');
+  assert.deepEqual(result.locations, []);
+  // `--budget FILE`: the breach sits on the figure's line of that file
+  const text = '{\n  "routes": {\n    "GET /posts": {\n      "queriesPerRequest": 3\n    }\n  }\n}\n';
+  const fromFile = JSON.parse(core.renderReport(report, 'sarif', { root: '/srv', breaches, budgetSource: { file: '/srv/perf-budget.json', text } }));
+  const located = fromFile.runs[0].results.find((r) => r.ruleId === 'budget/GET /posts/queriesPerRequest');
+  assert.deepEqual(located.locations[0].physicalLocation, { artifactLocation: { uri: 'perf-budget.json', uriBaseId: '%SRCROOT%' }, region: { startLine: 4, startColumn: 1 } });
+  assert.equal(JSON.parse(core.renderReport(report, 'json', { root: '/srv', extra: { note: 1 } })).note, 1);
+});
+
 test('"*" applies to every route unless the route sets the figure itself; throughput is a minimum', () => {
   const f = figures();
   const budget = core.parseBudget({ routes: { '*': { p99Ms: 50 }, 'GET /posts': { p99Ms: 500 } }, overall: { throughputPerS: 1000 } });

@@ -19,13 +19,14 @@ export function budgetLine(text: string, budgetKey: string, figure: string): num
 /**
  * Adds budget breaches to a SARIF log made by `toSarif`: one rule per budget entry, one
  * error result per breach, located at the entry's line in the budget file (so code scanning
- * has a place to show it).
+ * has a place to show it), or without a location when the budget came from no file.
  */
-export function addBudgetResults(sarif: object, breaches: readonly Breach[], budget: { file: string; text: string; root: string }): object {
+export function addBudgetResults(sarif: object, breaches: readonly Breach[], budget?: { file: string; text: string; root: string }): object {
   const run = (sarif as { runs: SarifRun[] }).runs[0];
-  const rel = path.relative(budget.root, budget.file);
+  // budgets from the editor's settings have no file of their own: results without a location
+  const rel = budget ? path.relative(budget.root, budget.file) : '';
   const inside = rel && !rel.startsWith('..') && !path.isAbsolute(rel);
-  const uri = inside ? rel.split(path.sep).map(encodeURIComponent).join('/') : 'file://' + budget.file.split(path.sep).map(encodeURIComponent).join('/');
+  const uri = !budget ? '' : inside ? rel.split(path.sep).map(encodeURIComponent).join('/') : 'file://' + budget.file.split(path.sep).map(encodeURIComponent).join('/');
   for (const b of breaches) {
     let ruleIndex = run.tool.driver.rules.findIndex((r) => r.id === b.ruleId);
     if (ruleIndex < 0) {
@@ -41,14 +42,16 @@ export function addBudgetResults(sarif: object, breaches: readonly Breach[], bud
       ruleIndex,
       level: 'error',
       message: { text: b.message },
-      locations: [
-        {
-          physicalLocation: {
-            artifactLocation: { uri, ...(inside ? { uriBaseId: '%SRCROOT%' } : {}) },
-            region: { startLine: budgetLine(budget.text, b.budgetKey, b.figure), startColumn: 1 },
-          },
-        },
-      ],
+      locations: !budget
+        ? []
+        : [
+            {
+              physicalLocation: {
+                artifactLocation: { uri, ...(inside ? { uriBaseId: '%SRCROOT%' } : {}) },
+                region: { startLine: budgetLine(budget.text, b.budgetKey, b.figure), startColumn: 1 },
+              },
+            },
+          ],
       partialFingerprints: { perfLensBudget: b.ruleId },
       properties: { scope: b.scope, figure: b.figure, value: b.value, [b.bound]: b.limit },
     });

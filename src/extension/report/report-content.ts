@@ -1,11 +1,9 @@
-import { toSarif } from '../../core/report/sarif';
+import { renderReport, type ReportFormat } from '../../core/report/render';
 import type { Report } from '../../core/report/report-types';
 import type { Breach } from '../../core/reporting/budgets';
-import { renderHtmlReport } from '../../core/reporting/html-report';
-import { formatMarkdownSummary } from '../../core/reporting/markdown-summary';
 import type { SourceTextReader } from '../../core/reporting/source-lines';
 
-export type ReportFormat = 'json' | 'sarif' | 'markdown' | 'html';
+export type { ReportFormat };
 
 /** What a report may carry beyond the findings: budget breaches, and the editor's source text. */
 export interface ReportExtras {
@@ -23,14 +21,5 @@ export const REPORT_FORMATS: ReadonlyArray<{ format: ReportFormat; label: string
 
 /** The file text of a report in one format; `root` makes paths relative (SARIF, Markdown). */
 export function reportContent(report: Report, format: ReportFormat, root: string, extras: ReportExtras = {}): string {
-  switch (format) {
-    case 'json':
-      return `${JSON.stringify(report, null, 2)}\n`;
-    case 'sarif':
-      return `${JSON.stringify(toSarif(report, root), null, 2)}\n`;
-    case 'markdown':
-      return formatMarkdownSummary(report, root, extras.breaches);
-    case 'html':
-      return renderHtmlReport(report, { root, breaches: extras.breaches, readSource: extras.readSource });
-  }
+  return renderReport(report, format, { root, breaches: extras.breaches, readSource: extras.readSource });
 }
