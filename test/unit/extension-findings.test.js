@@ -121,6 +121,18 @@ test('the hover is a Markdown table of the numbers, with the SQL below', () => {
   assert.match(leak, /\| function \| `a\\\|b` \|/, 'a pipe in a value does not break the table');
 });
 
+test('the hover of an N+1 on a shared helper lists each route: requests, repeats per request, time, the loop calling it', () => {
+  const routes = [
+    { scope: 'GET /api/articles', requests: 10, count: 20, minCount: 20, totalMs: 41.5, caller: { file: '/srv/src/services/articles.js', line: 31, column: 7 } },
+    { scope: 'GET /api/articles/:slug/comments', requests: 9, count: 15, minCount: 12, totalMs: 9.25, caller: null },
+  ];
+  const md = m.findingHoverMarkdown(finding({ data: { ...finding().data, routes, noLocationReason: 'x', libraryFrame: { file: '/y', line: 1, column: 1 } } }));
+  assert.match(md, /\| route \| requests \| repeats per request \| time in the worst \| called from \|/);
+  assert.match(md, /\| GET \/api\/articles \| 10 \| 20 \| 41\.5 ms \| articles\.js:31 \|/);
+  assert.match(md, /\| GET \/api\/articles\/:slug\/comments \| 9 \| 12–15 \| 9\.3 ms \| {2}\|/);
+  assert.doesNotMatch(md, /\| routes \||\| no location reason \||\| library frame \|/, 'not as JSON cells');
+});
+
 test('Ignore here inserts the directive above with the line indentation; Copy query only for query kinds', () => {
   assert.deepEqual(m.ignoreCommentInsert(finding(), SOURCE[2]), { line: 2, character: 0, text: '    // perf-lens-ignore n-plus-one\n' });
   assert.deepEqual(m.ignoreCommentInsert(finding({ kind: 'leak' }), '\t\tcache.set(k, v);'), { line: 2, character: 0, text: '\t\t// perf-lens-ignore leak\n' });

@@ -1,8 +1,31 @@
 import type { Finding } from '../../core/findings/finding';
 import { formatBytes, formatMs, kindLabel } from './format';
 
-/** Keys shown as text below the table rather than in it. */
-const BLOCK_KEYS = new Set(['sample']);
+/** Keys shown below the table rather than in it (or, for the reason, already in the message). */
+const BLOCK_KEYS = new Set(['sample', 'routes', 'noLocationReason', 'libraryFrame']);
+
+interface RouteRow {
+  scope?: unknown;
+  requests?: unknown;
+  count?: unknown;
+  minCount?: unknown;
+  totalMs?: unknown;
+  caller?: { file?: unknown; line?: unknown } | null;
+}
+
+/** An N+1's routes (`data.routes`): each route's repeats per request, its time, the loop calling it. */
+function routesTable(routes: unknown): string[] {
+  if (!Array.isArray(routes) || routes.length === 0) return [];
+  const out = ['| route | requests | repeats per request | time in the worst | called from |', '| --- | ---: | ---: | ---: | --- |'];
+  for (const r of routes as RouteRow[]) {
+    const repeats = r.minCount !== undefined && r.minCount !== r.count ? `${r.minCount}–${r.count}` : String(r.count ?? '');
+    const caller = r.caller && typeof r.caller.file === 'string' ? `${r.caller.file.split(/[\\/]/).pop()}:${r.caller.line}` : '';
+    const time = typeof r.totalMs === 'number' ? formatMs(r.totalMs) : '';
+    out.push(`| ${escapeCell(String(r.scope ?? ''))} | ${escapeCell(String(r.requests ?? ''))} | ${escapeCell(repeats)} | ${escapeCell(time)} | ${escapeCell(caller)} |`);
+  }
+  out.push('');
+  return out;
+}
 
 /** `bytesPerMinute` → `bytes per minute`; a trailing `Ms` unit goes into the value. */
 function label(key: string): string {
@@ -48,6 +71,7 @@ export function findingHoverMarkdown(f: Finding): string {
     for (const [k, v] of rows) lines.push(`| ${escapeCell(label(k))} | ${escapeCell(formatDataValue(k, v))} |`);
     lines.push('');
   }
+  lines.push(...routesTable(f.data.routes));
   if (typeof f.data.sample === 'string' && f.data.sample) {
     const fence = f.data.sample.includes('```') ? '~~~' : '```';
     lines.push(`${fence}sql`, f.data.sample, fence, '');
