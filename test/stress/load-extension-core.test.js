@@ -113,7 +113,10 @@ test(`extension core under ${SECONDS} s of load with 10 queries per request: bou
   assert.equal(loadResult.errors, 0);
   // Drops are counted where the window shows them (the session's count), and in the report.
   assert.ok(last.dropped > 0, 'stalling the extension side for 6 s made the agent drop');
-  assert.equal(final.report.dropped, last.dropped);
+  // the report counts what the window counts, taken at the same moment (a backlog of drops can
+  // still arrive after the last one-second tick)
+  assert.equal(final.report.dropped, final.dropped);
+  assert.ok(final.dropped >= last.dropped);
   assert.ok(final.report.requests + final.report.dropped >= loadResult.ok, `${final.report.requests} reported + ${final.report.dropped} dropped < ${loadResult.ok} answered`);
   assert.ok(final.report.requests > loadResult.ok / 2, 'most requests arrived');
   // The live analysis kept up: the N+1 on purpose is a live finding, the list stays short.
