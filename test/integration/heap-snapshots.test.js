@@ -87,8 +87,12 @@ test('with allocation tracking, the group names the allocating function and scri
   const tracked = makeSnapshots(['--track-heap-objects']);
   try {
     const [a, b, c] = await Promise.all([1, 2, 3].map((k) => core.parseSnapshotFile(path.join(tracked, `${k}.heapsnapshot`))));
-    const top = core.diffSnapshots(a, b, c).find((g) => g.name === 'LeakyThing');
-    assert.equal(top.count, N);
+    // Objects the tracker recorded no trace for fall back to their constructor's place and form
+    // a group of their own (seen once under load: 936 + 64): together they hold every leaked
+    // object, and the largest names the allocating function and script.
+    const leaky = core.diffSnapshots(a, b, c).filter((g) => g.name === 'LeakyThing');
+    assert.equal(leaky.reduce((n, g) => n + g.count, 0), N, JSON.stringify(leaky.map((g) => [g.count, g.allocatedBy, g.location])));
+    const top = leaky.reduce((x, y) => (y.count > x.count ? y : x));
     assert.ok(top.location.url.endsWith('leaky-app.js'), JSON.stringify(top.location));
     assert.ok(top.allocatedBy, 'the allocating function is named');
   } finally {
