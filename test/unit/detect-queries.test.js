@@ -136,6 +136,13 @@ test('an N+1 with no application frame says why and names the library frame', ()
   assert.ok(f.related.some((r) => r.location && r.location.file === lib.file && r.location.line === 120));
 });
 
+test('the fix names a quoted camelCase column as PostgreSQL needs it', () => {
+  const queries = [q(0, 1, 'SELECT * FROM "post" "Post"', { line: 3 })];
+  for (let i = 0; i < 6; i++) queries.push(q(2 + i, 1, 'SELECT COUNT(1) AS "cnt" FROM "follow" "Follow" WHERE (("Follow"."followingId" = $1))', { params: [String(i)] }));
+  const [f] = ofKind(detect(queries), 'n-plus-one');
+  assert.ok(f.message.includes('WHERE "followingId" = ANY($1)'), f.message);
+});
+
 test('scopes are named by the route the http message gives them', () => {
   const queries = sequentialNPlusOne(6, { scope: { id: 'p:1', name: 'GET /api/articles/imivaj-kik-nisu-6086e8/comments' } });
   const names = core.scopeNamesFromHttp([{ scope: 'p:1', method: 'GET', route: '/api/articles/:slug/comments' }, { scope: null, method: 'GET', route: '/x' }]);

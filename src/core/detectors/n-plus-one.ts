@@ -36,7 +36,8 @@ export function valueKey(a: AnalyzedQuery): string | null {
 }
 
 function fixFor(db: DbKind, verb: string, column: string | null): string {
-  const col = column ?? 'id';
+  // PostgreSQL folds unquoted names to lower case: a camelCase column keeps its quotes
+  const col = column === null ? 'id' : db === 'postgres' && !/^[a-z_][a-z0-9_$]*$/.test(column) ? `"${column}"` : column;
   if (db === 'redis') return 'Fetch the keys with one MGET (or a pipeline), or batch them with a DataLoader.';
   if (db === 'mongodb') return `Fetch them in one find({ ${col}: { $in: ids } }), or batch them with a DataLoader.`;
   const where = db === 'postgres' ? `WHERE ${col} = ANY($1)` : `WHERE ${col} IN (…)`;

@@ -210,6 +210,9 @@ export function normalizeSql(sql: string, db: DbKind): SqlShape {
       if (seenWhere && keyColumn === null && tokens[i + 1]?.type === Tok.Op && tokens[i + 1].text === '=' && tokens[i + 2]?.type === Tok.Value) {
         keyColumn = t.text;
       }
+    } else if (t.type === Tok.Ident && seenWhere && keyColumn === null && tokens[i + 1]?.type === Tok.Op && tokens[i + 1].text === '=' && tokens[i + 2]?.type === Tok.Value) {
+      // a quoted column (`"Follow"."followingId" = $1`, as TypeORM and Prisma write them)
+      keyColumn = t.text.slice(1, -1);
     }
     // = ANY(?) → in (?); <> ALL(?) → not in (?)
     if (t.type === Tok.Op && (t.text === '=' || t.text === '<>' || t.text === '!=')) {
