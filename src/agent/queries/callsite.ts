@@ -95,13 +95,10 @@ export function frames(limit: number, above: Function): Sites {
 /**
  * The first application frame of `sites` and the application frames that called it directly:
  * a helper's caller, the loop, up to the first library frame (a framework calling the app's
- * handler is no caller worth naming). Frames a few lines above the call site in its file are
- * the same statement (`await Promise.all(list.map((x) =>` over several lines): not callers.
- * Null if no frame is the app's.
+ * handler is no caller worth naming). Null if no frame is the app's.
  */
 export function pick(sites: Sites): Capture | null {
-  let callsite: SourceLocation | null = null;
-  let stack: SourceLocation[] | undefined;
+  const found = new AppFrames();
   let asyncFrame = false;
   let awaiter = false;
   for (let i = 0; i < sites.length; i++) {
@@ -114,7 +111,7 @@ export function pick(sites: Sites): Capture | null {
         if (site.getFunctionName() === '__awaiter') awaiter = true;
         continue;
       }
-      if (callsite !== null && file === LIBRARY) break;
+      if (found.callsite !== null && file === LIBRARY) break;
       continue;
     }
     // tsc's ES5/ES2015 async functions: the body runs as a generator stepped by `__awaiter`
@@ -127,18 +124,36 @@ export function pick(sites: Sites): Capture | null {
     }
     if (awaiter) {
       awaiter = false; // the wrapper frame of the function whose body is the frame before
-      if (callsite !== null) continue;
+      if (found.callsite !== null) continue;
     }
-    const loc = originalLocation(name, file, site.getLineNumber() ?? 0, site.getColumnNumber() ?? 0);
-    if (callsite === null) {
-      callsite = loc;
-      asyncFrame = (site as { isAsync?: () => boolean }).isAsync?.() === true;
-    } else if (loc.file !== callsite.file || loc.line > callsite.line || loc.line < callsite.line - SAME_STATEMENT_LINES) {
-      (stack ??= []).push(loc);
-      if (stack.length >= MAX_STACK) break;
-    }
+    if (found.callsite === null) asyncFrame = (site as { isAsync?: () => boolean }).isAsync?.() === true;
+    if (!found.add(originalLocation(name, file, site.getLineNumber() ?? 0, site.getColumnNumber() ?? 0))) break;
   }
-  return callsite === null ? null : { callsite, stack, deep: false, async: asyncFrame };
+  return found.capture(asyncFrame);
+}
+
+/**
+ * The call site and the app frames that called it, frame by frame from the innermost: `add`
+ * returns false once no more are wanted. Frames a few lines above the call site in its file are
+ * the same statement (`await Promise.all(list.map((x) =>` over several lines): not callers.
+ */
+class AppFrames {
+  callsite: SourceLocation | null = null;
+  stack: SourceLocation[] | undefined;
+
+  add(loc: SourceLocation): boolean {
+    const c = this.callsite;
+    if (c === null) this.callsite = loc;
+    else if (loc.file !== c.file || loc.line > c.line || loc.line < c.line - SAME_STATEMENT_LINES) {
+      (this.stack ??= []).push(loc);
+      if (this.stack.length >= MAX_STACK) return false;
+    }
+    return true;
+  }
+
+  capture(async = false): Capture | null {
+    return this.callsite === null ? null : { callsite: this.callsite, stack: this.stack, deep: false, async };
+  }
 }
 
 /** The innermost frame of a library (a file under node_modules), for a query with no app frame. */
@@ -166,8 +181,7 @@ export function captureCallsite(above: Function, deep = false, entry: Capture | 
       const found = pick(frames(SHALLOW, above));
       // An async frame names where the app awaits, which the ORM entry (when there is one)
       // names more exactly: the call inside a `Promise.all(items.map(…))`, a helper's caller.
-      if (found && !(found.async && entry !== null)) return found;
-      if (found) return entry as Capture;
+      if (found) return found.async && entry !== null ? entry : found;
     }
     if (entry !== null) return entry;
     const sites = frames(DEEP, above);
@@ -191,24 +205,19 @@ const STACK_LINE = /^\s*at (?:(?:async )?(?:.*?) \()?((?:file:\/\/|\/|[A-Za-z]:[
  */
 export function pickFromStackText(text: string): Capture | null {
   const mapped = (process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled === true;
-  let callsite: SourceLocation | null = null;
-  let stack: SourceLocation[] | undefined;
+  const found = new AppFrames();
   for (const line of text.split('\n')) {
     const m = STACK_LINE.exec(line);
     if (m === null) continue;
     const name = m[1];
     const file = appPath(name);
     if (typeof file !== 'string') {
-      if (callsite !== null && file === LIBRARY && !TSLIB.test(name)) break;
+      if (found.callsite !== null && file === LIBRARY && !TSLIB.test(name)) break;
       continue;
     }
     // a formatted stack is already source-mapped where Node keeps maps (`--enable-source-maps`, tsx)
     const loc = mapped ? { file, line: Number(m[2]), column: Number(m[3]) } : originalLocation(name, file, Number(m[2]), Number(m[3]));
-    if (callsite === null) callsite = loc;
-    else if (loc.file !== callsite.file || loc.line > callsite.line || loc.line < callsite.line - SAME_STATEMENT_LINES) {
-      (stack ??= []).push(loc);
-      if (stack.length >= MAX_STACK) break;
-    }
+    if (!found.add(loc)) break;
   }
-  return callsite === null ? null : { callsite, stack, deep: false };
+  return found.capture();
 }

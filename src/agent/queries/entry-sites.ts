@@ -57,11 +57,9 @@ export class EntrySites {
   }
 
   /** Wraps the named methods found on `target` (a prototype, or a class for its statics). */
-  wrap(target: unknown, names: readonly string[]): number {
-    if (target === null || (typeof target !== 'object' && typeof target !== 'function')) return 0;
-    let n = 0;
-    for (const name of names) if (wrapMethod(target as object, name, (original) => this.entry(original))) n++;
-    return n;
+  wrap(target: unknown, names: readonly string[]): void {
+    if (target === null || (typeof target !== 'object' && typeof target !== 'function')) return;
+    for (const name of names) wrapMethod(target as object, name, (original) => this.entry(original));
   }
 
   /**

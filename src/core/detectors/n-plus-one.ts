@@ -69,6 +69,8 @@ const groupKey = (a: AnalyzedQuery): string => `${callsiteKey(a.q)}\0${a.q.db}\0
 interface RouteHits {
   name: string;
   hits: ScopeHit[];
+  /** its request with the most repeats (ties: the most time) */
+  worst: ScopeHit;
   /** repeats in every request of the route that ran the call site at all */
   counts: number[];
 }
@@ -178,14 +180,13 @@ export function detectNPlusOne(pid: number, scopes: readonly QueryScopeGroup[], 
     for (const hit of list) {
       const name = hit.scope.name;
       let r = byRoute.get(name);
-      if (!r) byRoute.set(name, (r = { name, hits: [], counts: perRoute.get(key)?.get(name) ?? [] }));
+      if (!r) byRoute.set(name, (r = { name, hits: [], worst: hit, counts: perRoute.get(key)?.get(name) ?? [] }));
+      else r.worst = heavier(r.worst, hit);
       r.hits.push(hit);
     }
-    const routes = [...byRoute.values()].sort((a, b) => {
-      const wa = a.hits.reduce(heavier);
-      const wb = b.hits.reduce(heavier);
-      return wb.members.length - wa.members.length || wb.totalMs - wa.totalMs || a.name.localeCompare(b.name);
-    });
+    const routes = [...byRoute.values()].sort(
+      (a, b) => b.worst.members.length - a.worst.members.length || b.worst.totalMs - a.worst.totalMs || a.name.localeCompare(b.name),
+    );
 
     const related: RelatedInformation[] = [];
     const one = findOneQuery(worst, shape.fingerprint, repeatedIn.get(worst.scope) ?? new Set());
@@ -199,8 +200,7 @@ export function detectNPlusOne(pid: number, scopes: readonly QueryScopeGroup[], 
     // call): a call site with one caller is the loop itself, or the only way to it.
     const shared = distinctCallers(list) >= 2;
     const routeData = routes.map((r) => {
-      const w = r.hits.reduce(heavier);
-      const caller = shared ? callerOf(w.members, first.callsite) : null;
+      const caller = shared ? callerOf(r.worst.members, first.callsite) : null;
       const max = Math.max(...r.counts);
       if (caller) {
         related.push({ message: `${r.name} runs it ${max} times per request from here`, location: caller });
@@ -210,7 +210,7 @@ export function detectNPlusOne(pid: number, scopes: readonly QueryScopeGroup[], 
         requests: r.hits.length,
         count: max,
         minCount: Math.min(...r.counts),
-        totalMs: round3(w.totalMs),
+        totalMs: round3(r.worst.totalMs),
         caller,
       };
     });
