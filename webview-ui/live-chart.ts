@@ -11,7 +11,7 @@ import {
   type ChartDataset,
   type Point,
 } from 'chart.js';
-import type { ProvisionalPoints, SeriesName, SeriesPoints } from '../src/core/live/chart-feed-types';
+import type { ProvisionalPoints, SeriesName, SeriesPoints } from '../src/protocol/chart-messages';
 import { clock } from './format';
 import { alpha, type ChartColor, type Palette } from './theme';
 

@@ -17,7 +17,7 @@ import '@vscode-elements/elements/dist/vscode-table-header-cell/index.js';
 import '@vscode-elements/elements/dist/vscode-table-body/index.js';
 import '@vscode-elements/elements/dist/vscode-table-row/index.js';
 import '@vscode-elements/elements/dist/vscode-table-cell/index.js';
-import type { HostToWebview } from '../src/core/live/chart-feed-types';
+import type { HostToWebview } from '../src/protocol/chart-messages';
 import { CHART_SPECS } from './chart-specs';
 import { el } from './dom';
 import { bytes, count, ms } from './format';

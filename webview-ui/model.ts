@@ -7,7 +7,7 @@ import type {
   QueryRow,
   SeriesName,
   SeriesPoints,
-} from '../src/core/live/chart-feed-types';
+} from '../src/protocol/chart-messages';
 
 const NAMES: SeriesName[] = ['memory', 'gcMarks', 'gcPauses', 'eventLoop', 'http'];
 const PROVISIONAL: ProvisionalSeriesName[] = ['gcPauses', 'http'];

@@ -1,4 +1,4 @@
-import type { FindingRow, QueryRow } from '../src/core/live/chart-feed-types';
+import type { FindingRow, QueryRow } from '../src/protocol/chart-messages';
 import { el } from './dom';
 import { count, ms, shortPath } from './format';
 

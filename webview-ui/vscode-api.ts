@@ -1,4 +1,4 @@
-import type { WebviewToHost } from '../src/core/live/chart-feed-types';
+import type { WebviewToHost } from '../src/protocol/chart-messages';
 
 interface VsCodeApi {
   postMessage(message: unknown): void;

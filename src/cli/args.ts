@@ -1,4 +1,5 @@
 import type { DetectorOptions } from '../core';
+import { walkArgs } from './argv';
 import { UsageError } from './usage-error';
 
 export interface OutputOptions {
@@ -83,13 +84,6 @@ New and fixed findings are matched by finding id; a regression is a worse figure
 
 Exit codes: 0 done, 1 --fail-on matched or a budget breached (compare: a regression with --fail-on-regression), 2 bad usage, 3 the app could not be started or no agent connected.`;
 
-function value(argv: string[], i: number, flag: string): string {
-  const v = argv[i + 1];
-  // '--' is the separator before the app's command, never a value
-  if (v === undefined || v.startsWith('--')) throw new UsageError(`The option ${flag} needs a value.`);
-  return v;
-}
-
 function positiveNumber(raw: string, flag: string, integer: boolean): number {
   const n = Number(raw);
   if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
@@ -117,23 +111,8 @@ export function parseArgs(argv: string[], cwd: string): ParsedArgs {
   const out: RunOptions = { command: [], root: cwd, failOn: [], detectors: {}, rounds: 1 };
   const positional: string[] = [];
   let roundsGiven = false;
-  for (let i = 1; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--') {
-      out.command = argv.slice(i + 1);
-      break;
-    }
-    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
-    const flag = eq > 0 ? a.slice(0, eq) : a;
-    const take = (): string => {
-      if (eq > 0) {
-        if (eq === a.length - 1) throw new UsageError(`The option ${flag} needs a value.`);
-        return a.slice(eq + 1);
-      }
-      const v = value(argv, i, flag);
-      i++;
-      return v;
-    };
+  let help = false;
+  out.command = walkArgs(argv, 1, ({ arg: a, flag, take }) => {
     switch (flag) {
       case '--json': out.json = take(); break;
       case '--sarif': out.sarif = take(); break;
@@ -151,7 +130,7 @@ export function parseArgs(argv: string[], cwd: string): ParsedArgs {
       case '--root': out.root = take(); break;
       case '--fail-on': out.failOn = parseFailOn(take()); break;
       case '-h':
-      case '--help': return { kind: 'help' };
+      case '--help': help = true; return 'stop';
       default: {
         const det = Object.prototype.hasOwnProperty.call(DETECTOR_FLAGS, flag) ? DETECTOR_FLAGS[flag] : undefined;
         if (det) {
@@ -163,7 +142,8 @@ export function parseArgs(argv: string[], cwd: string): ParsedArgs {
         }
       }
     }
-  }
+  });
+  if (help) return { kind: 'help' };
   const path = require('node:path') as typeof import('node:path');
   out.root = path.resolve(cwd, out.root);
 

@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CompareError, compareReports, formatComparisonMarkdown, formatComparisonText, type ReportWithFigures } from '../core/reporting';
+import { CompareError, compareReports, formatComparisonMarkdown, formatComparisonText, type ReportWithFigures } from '../core/report';
 import { USAGE } from './args';
+import { walkArgs } from './argv';
 import { UsageError } from './usage-error';
 
 export interface CompareArgs {
@@ -17,15 +18,7 @@ export interface CompareArgs {
 export function parseCompareArgs(argv: string[]): CompareArgs {
   const files: string[] = [];
   const out: Partial<CompareArgs> & { failOnRegression: boolean } = { failOnRegression: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
-    const flag = eq > 0 ? a.slice(0, eq) : a;
-    const take = (): string => {
-      const v = eq > 0 ? a.slice(eq + 1) : argv[++i];
-      if (v === undefined || v === '' || (eq < 0 && v.startsWith('--'))) throw new UsageError(`The option ${flag} needs a value.`);
-      return v;
-    };
+  walkArgs(argv, 0, ({ arg: a, flag, take }) => {
     if (flag === '--markdown') out.markdown = take();
     else if (flag === '--fail-on-regression') out.failOnRegression = true;
     else if (flag === '--min-change') {
@@ -35,7 +28,7 @@ export function parseCompareArgs(argv: string[]): CompareArgs {
       out.minChange = pct / 100;
     } else if (a.startsWith('-')) throw new UsageError(`Unknown option "${flag}" for compare; see "perf-lens --help".`);
     else files.push(a);
-  }
+  });
   if (files.length !== 2) throw new UsageError('compare needs two report files: perf-lens compare base.json head.json.');
   return { ...out, base: files[0], head: files[1] };
 }

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyzeSessions, formatSummary, initDetectors, renderReport, type Report, type Session } from '../core';
-import { BudgetError, checkBudgets, formatBreaches, parseBudgetText, withFigures, type Budget } from '../core/reporting';
+import { BudgetError, checkBudgets, formatBreaches, parseBudgetText, withFigures, type Budget } from '../core/report';
 import type { OutputOptions } from './args';
 import { UsageError } from './usage-error';
 

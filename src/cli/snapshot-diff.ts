@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TOOL_VERSION } from '../core';
 import { diffSnapshots, formatLeakGroups, parseSnapshotFile } from '../core/heap';
+import { walkArgs } from './argv';
 import { UsageError } from './usage-error';
 
 export const SNAPSHOT_DIFF_USAGE = `Usage:
@@ -40,19 +41,11 @@ function positiveInt(raw: string | undefined, flag: string): number {
 export function parseSnapshotDiffArgs(argv: string[], cwd: string): SnapshotDiffOptions | 'help' {
   const positional: string[] = [];
   const out: Omit<SnapshotDiffOptions, 'files'> = { top: 20, maxHeapMb: 2048, includeInternal: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
-    const flag = eq > 0 ? a.slice(0, eq) : a;
-    const take = (): string => {
-      if (eq > 0) return a.slice(eq + 1);
-      const v = argv[++i];
-      if (v === undefined || v.startsWith('--')) throw new UsageError(`The option ${flag} needs a value.`);
-      return v;
-    };
+  let help = false;
+  walkArgs(argv, 0, ({ arg: a, flag, take }) => {
     switch (flag) {
       case '-h':
-      case '--help': return 'help';
+      case '--help': help = true; return 'stop';
       case '--json': out.json = path.resolve(cwd, take()); break;
       case '--scripts': out.scripts = path.resolve(cwd, take()); break;
       case '--top': out.top = positiveInt(take(), flag); break;
@@ -62,7 +55,8 @@ export function parseSnapshotDiffArgs(argv: string[], cwd: string): SnapshotDiff
         if (a.startsWith('-') && a !== '-') throw new UsageError(`Unknown option "${flag}" for snapshot-diff; see "perf-lens snapshot-diff --help".`);
         positional.push(a);
     }
-  }
+  });
+  if (help) return 'help';
   if (positional.length !== 3) {
     throw new UsageError(`snapshot-diff needs three heap snapshots (baseline, target, final), not ${positional.length}.`);
   }

@@ -10,7 +10,7 @@ import { FindingDiagnostics } from './findings/diagnostics';
 import { FindingCodeActions, FindingHoverProvider } from './findings/editor-providers';
 import { editorLineReader, openDocumentText } from './findings/source-text';
 import { agentOptionsFrom, analysisIntervalFrom, booleanSetting, detectorOptionsFrom } from './settings';
-import { BudgetAlerts } from './reporting/budget-alerts';
+import { BudgetAlerts } from './report/budget-alerts';
 
 let service: ProfilingService | undefined;
 

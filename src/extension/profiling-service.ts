@@ -1,10 +1,10 @@
 import type { SessionServer, AgentConnection } from '../core/server/session-server';
 import type { SessionStore } from '../core/session/session-store';
-import type { DetectorOptions } from '../core/detectors/run-detectors';
-import type { SourceReader } from '../core/detectors/ignore-comments';
+import type { DetectorOptions } from '../core/detectors/detector';
+import type { SourceReader } from '../core/util/source-text';
 import type { Finding } from '../core/findings/finding';
-import type { Report } from '../core/report/report-types';
-import type { FindingsChange, LiveAnalyzer } from '../core/live';
+import type { Report } from '../core/report/types';
+import type { FindingsChange, LiveAnalyzer } from '../core/analysis';
 import type { AgentMessage } from '../protocol';
 import { ProcessRegistry } from './processes';
 import type { AgentTarget } from './agent-env';
@@ -183,11 +183,11 @@ export class ProfilingService implements ProfilingSession {
     return { agentPath: this.agentPath, url, token: server.token };
   }
 
-  /** The analyzer, created once (after the detectors are registered) over the one store. */
+  /** The analyzer, created once (after the fingerprint parser loads) over the one store. */
   private analyzerReady: Promise<LiveAnalyzer> | null = null;
   private liveAnalyzer(): Promise<LiveAnalyzer> {
     this.analyzerReady ??= (async () => {
-      const [{ initDetectors }, { LiveAnalyzer }] = await Promise.all([import('../core/detectors/builtin'), import('../core/live')]);
+      const { initDetectors, LiveAnalyzer } = await import('../core/analysis');
       await initDetectors();
       const analyzer = new LiveAnalyzer(this.store, {
         intervalMs: () => this.settings.analysisIntervalMs(),

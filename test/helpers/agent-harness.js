@@ -1,15 +1,15 @@
 // Runs real Node apps with dist/agent.js preloaded (through NODE_OPTIONS, as the CLI does)
 // against a real SessionServer from dist/core.js, and collects what the server received.
+const { ROOT, CORE, CLI, AGENT } = require('./build');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const net = require('node:net');
 const { spawn } = require('node:child_process');
 
-const root = path.join(__dirname, '..', '..');
-/** PERF_LENS_TEST_AGENT points at a scratch build while developing; the default is dist/. */
-const agentPath = process.env.PERF_LENS_TEST_AGENT || path.join(root, 'dist', 'agent.js');
-const corePath = path.join(root, 'dist', 'core.js');
+const root = ROOT;
+const agentPath = AGENT;
+const corePath = CORE;
 
 function core() {
   return require(corePath);

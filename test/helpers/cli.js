@@ -1,11 +1,11 @@
 // Runs the built CLI (dist/cli.js) as a real child process and collects what a user sees.
+const { ROOT, CLI } = require('./build');
+const { assertValidReport, isReport } = require('./report-schema');
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
-const ROOT = path.join(__dirname, '..', '..');
-const CLI = path.join(ROOT, 'dist', 'cli.js');
 
 /** Runs `perf-lens ...args`; resolves with { code, stdout, stderr, child }. */
 function runCli(args, { cwd = ROOT, env = process.env, timeoutMs = 120_000, onSpawn } = {}) {
@@ -37,8 +37,10 @@ function fixtureDir(files) {
   return dir;
 }
 
+/** Reads a JSON file; a Perf Lens report is also checked against docs/report.schema.json. */
 function readJson(file) {
-  return JSON.parse(fs.readFileSync(file, 'utf8'));
+  const value = JSON.parse(fs.readFileSync(file, 'utf8'));
+  return isReport(value) ? assertValidReport(value, file) : value;
 }
 
 module.exports = { ROOT, CLI, runCli, fixtureDir, readJson };

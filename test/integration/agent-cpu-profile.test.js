@@ -2,7 +2,7 @@
 // The agent's `startCpuProfile` / `stopCpuProfile` commands in real Node 20, 22 and 24
 // processes against a real SessionServer: the written file is a V8 .cpuprofile (what VS Code's
 // profile viewer opens) in which the app's busy function shows up; misuse ends in one sentence
-// and the app runs on. PERF_LENS_TEST_AGENT points at a scratch agent build while developing.
+// and the app runs on.
 const { test, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');

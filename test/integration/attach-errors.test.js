@@ -138,7 +138,7 @@ describe('refusals', () => {
     try {
       // The attacher runs as nobody against an app of root's: what a user meets with a
       // process of someone else.
-      const script = `require(${JSON.stringify(process.env.PERF_LENS_TEST_ATTACH || require('../helpers/agent-harness').corePath)})
+      const script = `require(${JSON.stringify(require('../helpers/agent-harness').corePath)})
         .attachAgent({ pid: ${app.pid}, agentPath: ${JSON.stringify(agentPath)}, url: ${JSON.stringify(srv.url)}, token: 'x' })
         .then(() => console.log('{"code":"none"}'), (e) => console.log(JSON.stringify({ code: e.code, message: e.message })));`;
       const run = spawnSync(node, ['-e', script], { uid: 65534, gid: 65534, encoding: 'utf8', timeout: 30000, cwd: '/' });

@@ -1,6 +1,7 @@
 // Query capture with better-sqlite3 (no server needed): every Statement method and
 // Database.exec, attributed to the app's exact line; and a tsc-compiled TypeScript app whose
 // call sites map back to the .ts lines through SourceMapper.
+const { ROOT, CORE } = require('../helpers/build');
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -11,9 +12,9 @@ const { startServer, launch, byType, agentPath } = require('../helpers/agent-har
 const { runFixture, queriesAt } = require('../fixtures/capture/run');
 const { markers } = require('../fixtures/capture/markers');
 
-const root = path.join(__dirname, '..', '..');
+const root = ROOT;
 const fixtures = path.join(root, 'test', 'fixtures', 'capture');
-const { SourceMapper } = require(process.env.PERF_LENS_TEST_CORE || path.join(root, 'dist', 'core.js'));
+const { SourceMapper } = require(CORE);
 // better-sqlite3's addon in node_modules is built for the Node that installed it: this one.
 const node = process.execPath;
 

@@ -1,4 +1,5 @@
 // Exit codes, the stop sequence, --fail-on, and the app's independence from the CLI.
+const { CLI } = require('../helpers/build');
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');

@@ -1,4 +1,5 @@
 // `perf-lens run` end to end: real apps under the real agent, asserting on the JSON report.
+const { CLI } = require('../helpers/build');
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');

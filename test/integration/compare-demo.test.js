@@ -3,7 +3,9 @@
 // the demo as it is, a copy with that route batched into one `WHERE id IN (…)` query, and the
 // demo again. `compare` shows the fix as fewer queries per request and the N+1 as fixed; the
 // same run twice is no regression. Also: analyze of a recording gives the figures run gave, and
-// the HTML report of a run shows the N+1's source line. PERF_LENS_DIST: another build folder.
+// the HTML report of a run shows the N+1's source line.
+const { CLI } = require('../helpers/build');
+const { readJson } = require('../helpers/cli');
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -12,8 +14,6 @@ const path = require('node:path');
 const { spawn } = require('node:child_process');
 const { demoCopy, demoEnv, ROOT } = require('../fixtures/reporting/demo-copies');
 
-const DIST = path.resolve(process.env.PERF_LENS_DIST || path.join(ROOT, 'dist'));
-const CLI = path.join(DIST, 'cli.js');
 const ROUTE = 'GET /posts-with-authors';
 const N_PLUS_ONE_LINE = fs.readFileSync(path.join(ROOT, 'demo', 'app.js'), 'utf8').split('\n').findIndex((l) => l.includes('// N+1: one query per post')) + 1;
 
@@ -35,7 +35,7 @@ function cli(args, cwd) {
 
 const out = fs.mkdtempSync(path.join(os.tmpdir(), 'perf-lens-compare-'));
 const fixedDir = demoCopy(true);
-const read = (name) => JSON.parse(fs.readFileSync(path.join(out, name.endsWith('.json') ? name : `${name}.json`), 'utf8'));
+const read = (name) => readJson(path.join(out, name.endsWith('.json') ? name : `${name}.json`));
 const runDemo = (cwd, name, extra = []) =>
   cli(['run', '--load', 'node demo/load.js', '--json', path.join(out, `${name}.json`), ...extra, '--', 'node', 'demo/app.js'], cwd);
 

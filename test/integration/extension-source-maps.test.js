@@ -1,6 +1,7 @@
 // A tsc-built app profiled from the editor shows its .ts lines, as under `perf-lens run`: the
 // extension's store maps call sites through the app's source maps (one wiring of server and
 // store for both, src/core/session/host.ts).
+const { ROOT, AGENT } = require('../helpers/build');
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -10,7 +11,6 @@ const { execFileSync } = require('node:child_process');
 const esbuild = require('esbuild');
 const { markers } = require('../fixtures/capture/markers');
 
-const ROOT = path.join(__dirname, '..', '..');
 const TS_APP = path.join(ROOT, 'test', 'fixtures', 'capture', 'ts-app');
 
 test('the extension core maps a tsc-built app\'s query call sites to its .ts lines', async (t) => {
@@ -28,7 +28,7 @@ test('the extension core maps a tsc-built app\'s query call sites to its .ts lin
     external: ['bufferutil', 'utf-8-validate', 'libpg-query'],
     logLevel: 'error',
   });
-  const out = execFileSync(process.execPath, [host, path.join(ROOT, 'dist', 'agent.js'), path.join(dir, 'app.js')], {
+  const out = execFileSync(process.execPath, [host, AGENT, path.join(dir, 'app.js')], {
     cwd: ROOT,
     env: { ...process.env, NODE_PATH: path.join(ROOT, 'node_modules') },
     encoding: 'utf8',

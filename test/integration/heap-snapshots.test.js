@@ -1,6 +1,8 @@
 'use strict';
 // Real snapshots of a real leaking Node process: our parser against memlab's, the three-
 // snapshot diff, and `perf-lens snapshot-diff` as a user runs it.
+const { ROOT, CORE, CLI } = require('../helpers/build');
+const { readReport } = require('../helpers/report-schema');
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { spawn, spawnSync } = require('node:child_process');
@@ -8,10 +10,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
-const ROOT = path.join(__dirname, '..', '..');
-const DIST = path.join(ROOT, 'dist');
-const core = require(process.env.PERF_LENS_CORE || path.join(DIST, 'core.js'));
-const CLI = process.env.PERF_LENS_CLI || path.join(DIST, 'cli.js');
+const core = require(CORE);
 const APP = path.join(ROOT, 'test', 'fixtures', 'heap', 'leaky-app.js');
 const MEMLAB_CHILD = path.join(ROOT, 'test', 'fixtures', 'heap', 'memlab-stats.js');
 const N = 1000;
@@ -106,7 +105,7 @@ test('perf-lens snapshot-diff prints the groups and writes JSON', async () => {
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /1000 +.*LeakyThing/);
   assert.match(r.stdout, /retained by: \(GC roots\) → .*Array 'things' → LeakyThing/);
-  const report = JSON.parse(fs.readFileSync(out, 'utf8'));
+  const report = readReport(out);
   assert.equal(report.version, 1);
   assert.equal(report.groups[0].name, 'LeakyThing');
   assert.equal(report.groups[0].count, N);

@@ -3,6 +3,8 @@
 // finding on the statement that keeps the memory (`// LEAK-SITE`), with the allocating
 // function's line as related information, and a heap-growth finding; the controls (bounded
 // LRU, churn, start-up table) get neither. The eight runs go side by side to save time.
+const { CLI } = require('../helpers/build');
+const { readReport } = require('../helpers/report-schema');
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
@@ -11,8 +13,6 @@ const os = require('node:os');
 const path = require('node:path');
 const { LEAKS, CONTROLS, leakSite, dir } = require('../fixtures/leaks/expect');
 
-const DIST = process.env.PERF_LENS_DIST || path.join(__dirname, '..', '..', 'dist');
-const CLI = path.join(DIST, 'cli.js');
 const SECONDS = 100;
 // 10 requests/s × 3.4 KB kept per request ≈ 2 MB/min
 const LEAK_BYTES = '3496';
@@ -36,7 +36,7 @@ function timedRun(fixture) {
       children.delete(child);
       try {
         assert.equal(code, 0, out);
-        resolve({ report: JSON.parse(fs.readFileSync(json, 'utf8')), out });
+        resolve({ report: readReport(json), out });
       } catch (err) {
         reject(err);
       } finally {

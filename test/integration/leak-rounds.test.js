@@ -3,6 +3,8 @@
 // memory (marked `// LEAK-SITE`), with the allocating function's line (`// LEAK-FUNCTION`) as
 // related information, and a heap-growth finding; the controls (bounded LRU, garbage churn,
 // start-up table) get neither.
+const { CLI } = require('../helpers/build');
+const { readReport } = require('../helpers/report-schema');
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
@@ -11,9 +13,6 @@ const os = require('node:os');
 const path = require('node:path');
 const { LEAKS, CONTROLS, leakSite, dir } = require('../fixtures/leaks/expect');
 
-// PERF_LENS_DIST points at a scratch build while developing; the suite uses dist/.
-const DIST = process.env.PERF_LENS_DIST || path.join(__dirname, '..', '..', 'dist');
-const CLI = path.join(DIST, 'cli.js');
 
 function runCli(args, timeoutMs = 120_000) {
   return new Promise((resolve, reject) => {
@@ -38,7 +37,7 @@ async function roundsReport(fixture) {
   try {
     const { code, out } = await runCli(['run', '--load', 'node load.js --requests 300', '--rounds', '3', '--json', json, '--', 'node', fixture]);
     assert.equal(code, 0, out);
-    return { report: JSON.parse(fs.readFileSync(json, 'utf8')), out };
+    return { report: readReport(json), out };
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }

@@ -2,6 +2,7 @@
 // CLI is on 127.0.0.1 (read from /proc/<pid>/net/tcp*, matched to the process's own socket
 // inodes), the agent opens no listener in the app and talks to 127.0.0.1 only, and the token
 // appears in none of what the run writes: stdout, stderr, the recording, the JSON report, SARIF.
+const { CLI } = require('../helpers/build');
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');

@@ -6,6 +6,7 @@
 //
 // PERF_LENS_SOAK=1 (what `npm test` sets for test/stress) runs it for 5 minutes; otherwise
 // 45 s; PERF_LENS_LOAD_SECONDS sets any.
+const { ROOT, CLI, AGENT } = require('../helpers/build');
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -16,7 +17,6 @@ const { spawn } = require('node:child_process');
 const esbuild = require('esbuild');
 const { MB, rssOf, windowPeaks, mb } = require('../helpers/process-memory');
 
-const ROOT = path.join(__dirname, '..', '..');
 const SOAK = process.env.PERF_LENS_SOAK === '1';
 const SECONDS = Number(process.env.PERF_LENS_LOAD_SECONDS) || (SOAK ? 300 : 45);
 const STALL_MS = 6000;
@@ -38,7 +38,7 @@ test(`extension core under ${SECONDS} s of load with 10 queries per request: bou
     logLevel: 'error',
   });
   const fixtures = path.join(__dirname, 'fixtures');
-  const host = spawn(process.execPath, [`--max-old-space-size=${HOST_HEAP_MB}`, hostJs, path.join(ROOT, 'dist', 'agent.js'), path.join(fixtures, 'load-app.cjs')], {
+  const host = spawn(process.execPath, [`--max-old-space-size=${HOST_HEAP_MB}`, hostJs, AGENT, path.join(fixtures, 'load-app.cjs')], {
     cwd: ROOT,
     env: { ...process.env, NODE_PATH: path.join(ROOT, 'node_modules') },
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -5,8 +5,9 @@
 // bounded structures are full, the drops are counted in the report and shown in the summary,
 // and every request the load generator saw answered is in the report or in the drop count.
 //
-// PERF_LENS_SOAK=1 (what `npm test` sets) runs it for 5 minutes; otherwise 45 s; PERF_LENS_LOAD_SECONDS sets any. PERF_LENS_TEST_CLI points
-// at a scratch build of cli.js while developing (default dist/cli.js).
+// PERF_LENS_SOAK=1 (what `npm test` sets) runs it for 5 minutes; otherwise 45 s; PERF_LENS_LOAD_SECONDS sets any.
+const { ROOT, CLI } = require('../helpers/build');
+const { readReport } = require('../helpers/report-schema');
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -15,8 +16,6 @@ const path = require('node:path');
 const { spawn } = require('node:child_process');
 const { MB, rssOf, windowPeaks, mb } = require('../helpers/process-memory');
 
-const ROOT = path.join(__dirname, '..', '..');
-const CLI = process.env.PERF_LENS_TEST_CLI || path.join(ROOT, 'dist', 'cli.js');
 const SOAK = process.env.PERF_LENS_SOAK === '1';
 const SECONDS = Number(process.env.PERF_LENS_LOAD_SECONDS) || (SOAK ? 300 : 45);
 const STALL_MS = 6000;
@@ -96,7 +95,7 @@ test(`load for ${SECONDS} s with 10 queries per request: bounded memory, counted
   assert.equal(code, 0, `exit ${code}\n${stderr}`);
   assert.ok(stalled, 'the CLI was stalled once');
   const load = JSON.parse(fs.readFileSync(loadOut, 'utf8'));
-  const report = JSON.parse(fs.readFileSync(reportFile, 'utf8'));
+  const report = readReport(reportFile);
   assert.equal(report.processes.length, 1);
   const p = report.processes[0];
 

@@ -1,6 +1,6 @@
 import type { DbKind, QueryMessage, SourceLocation } from '../../protocol';
 import { findingId, type Finding, type RelatedInformation } from '../findings/finding';
-import { round3 } from '../stats/percentile';
+import { round3 } from '../util/units';
 import { callsiteKey, formatMs, locationKey, quoteSql, type AnalyzedQuery, type QueryScopeGroup } from './query-scopes';
 
 export interface NPlusOneOptions {

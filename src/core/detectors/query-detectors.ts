@@ -2,9 +2,12 @@ import type { QueryMessage } from '../../protocol';
 import type { Finding, FindingKind } from '../findings/finding';
 import { analyzeSql } from '../queries/fingerprint';
 import { detectDuplicateQueries } from './duplicate-query';
-import { IgnoreComments, type SourceReader } from './ignore-comments';
+import { IgnoreComments } from '../findings/ignore-comments';
+import type { SourceReader } from '../util/source-text';
 import { detectNPlusOne } from './n-plus-one';
-import { groupByScope, locationKey, type AnalyzedQuery } from './query-scopes';
+import type { SessionDetector } from './detector';
+import { pickOptions } from './detector';
+import { groupByScope, locationKey, scopeNamesFromHttp, type AnalyzedQuery } from './query-scopes';
 import { detectSlowQueries } from './slow-query';
 
 export interface QueryDetectorOptions {
@@ -104,3 +107,15 @@ export function detectQueryFindings(
       a.id.localeCompare(b.id),
   );
 }
+
+const QUERY_OPTION_KEYS: (keyof QueryDetectorOptions)[] = [
+  'nPlusOneMinCount', 'nPlusOneErrorMs', 'nPlusOneErrorCount', 'slowQueryMs', 'slowQueryErrorMs',
+  'duplicateMinCount', 'duplicateWarningCount', 'burstGapMs', 'ignoreComments',
+];
+
+/** The query detectors over one session, its scopes named after their routes. */
+export const queryDetector: SessionDetector = (session, options) =>
+  detectQueryFindings(session.pid, session.queries.toArray(), {
+    ...pickOptions<QueryDetectorOptions>(options, QUERY_OPTION_KEYS),
+    scopeNames: scopeNamesFromHttp(session.http.toArray()),
+  });

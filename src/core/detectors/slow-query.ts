@@ -1,6 +1,6 @@
 import type { DbKind } from '../../protocol';
 import { findingId, type Finding } from '../findings/finding';
-import { round3 } from '../stats/percentile';
+import { round3 } from '../util/units';
 import { callsiteKey, formatMs, quoteSql, type AnalyzedQuery } from './query-scopes';
 
 export interface SlowQueryOptions {

@@ -18,7 +18,7 @@ export interface RelatedInformation {
   location: SourceLocation | null;
 }
 
-/** One thing a developer should act on; the shape of CONTRACTS.md's `findings[]`. */
+/** One thing a developer should act on; the shape of `findings[]` in docs/report.md. */
 export interface Finding {
   id: string;
   kind: FindingKind;

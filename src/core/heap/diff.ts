@@ -1,7 +1,6 @@
 import { computeDominators, dominatorChildren } from './dominators';
 import { type HeapGraph, hasId, NONE } from './heap-graph';
-import { type RetainerStep, retainerPath, shortestPaths } from './retainers';
-import { formatRetainerPath } from './format';
+import { formatRetainerPath, type RetainerStep, retainerPath, shortestPaths } from './retainers';
 
 export interface SourceLocation {
   scriptId: number;

@@ -1,22 +1,5 @@
 import type { LeakGroup } from './diff';
-import type { RetainerStep } from './retainers';
-
-/** `(GC roots) → Window / global → Map 'cache' → Array → Session` */
-export function formatRetainerPath(steps: RetainerStep[]): string {
-  if (steps.length === 0) return '(unreachable)';
-  return steps
-    .map((s) => {
-      const node = s.nodeType === 'closure' ? `${s.node || '(anonymous)'}()` : isStringType(s.nodeType) ? '(string)' : s.node || `(${s.nodeType})`;
-      if (!s.edge) return node;
-      const edge = s.edgeType === 'element' ? `[${s.edge}]` : s.edgeType === 'hidden' ? `<${s.edge}>` : `'${s.edge}'`;
-      return `${node} ${edge}`;
-    })
-    .join(' → ');
-}
-
-function isStringType(t: string): boolean {
-  return t === 'string' || t === 'concatenated string' || t === 'sliced string';
-}
+import { formatRetainerPath } from './retainers';
 
 /** 1536 → "1.5 KB" */
 export function formatBytes(n: number): string {

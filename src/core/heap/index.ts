@@ -9,4 +9,5 @@ export { constructorStats, type ConstructorStat } from './constructor-stats';
 export { computeDominators, type DominatorTree } from './dominators';
 export { shortestPaths, retainerPath, type RetainerStep, type ShortestPaths } from './retainers';
 export { diffSnapshots, type DiffOptions, type IdSet, type LeakGroup, type SourceLocation as HeapSourceLocation } from './diff';
-export { formatLeakGroups, formatRetainerPath, formatBytes } from './format';
+export { formatLeakGroups, formatBytes } from './format';
+export { formatRetainerPath } from './retainers';

@@ -89,3 +89,20 @@ export function retainerPath(g: HeapGraph, paths: ShortestPaths, i: number): Ret
   }
   return steps.reverse();
 }
+
+/** `(GC roots) → Window / global → Map 'cache' → Array → Session` */
+export function formatRetainerPath(steps: RetainerStep[]): string {
+  if (steps.length === 0) return '(unreachable)';
+  return steps
+    .map((s) => {
+      const node = s.nodeType === 'closure' ? `${s.node || '(anonymous)'}()` : isStringType(s.nodeType) ? '(string)' : s.node || `(${s.nodeType})`;
+      if (!s.edge) return node;
+      const edge = s.edgeType === 'element' ? `[${s.edge}]` : s.edgeType === 'hidden' ? `<${s.edge}>` : `'${s.edge}'`;
+      return `${node} ${edge}`;
+    })
+    .join(' → ');
+}
+
+function isStringType(t: string): boolean {
+  return t === 'string' || t === 'concatenated string' || t === 'sliced string';
+}

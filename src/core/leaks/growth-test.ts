@@ -1,4 +1,4 @@
-import { trendOf, type Point, type Trend } from './trend-stats';
+import { trendOf, type Point, type Trend } from '../stats/trend-stats';
 
 export interface GrowthCriteria {
   /** slope needed, in y units per x unit */

@@ -1,9 +1,9 @@
 import { findingId, type Finding } from '../findings/finding';
 import type { Session } from '../session/session';
-import { formatBytes, round3 } from './format';
+import { formatBytes, round3 } from '../util/units';
 import { steadyGrowth } from './growth-test';
 import type { LeakOptions } from './leak-options';
-import type { Point } from './trend-stats';
+import type { Point } from '../stats/trend-stats';
 
 const MINUTE = 60_000;
 

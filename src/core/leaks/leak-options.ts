@@ -1,4 +1,4 @@
-import type { DetectorOptions } from '../detectors/run-detectors';
+import type { DetectorOptions } from '../detectors/detector';
 
 /** Leak and heap-trend thresholds; every one can be overridden through DetectorOptions. */
 export interface LeakOptions {

@@ -1,13 +1,13 @@
-import type { SourceReader } from '../detectors/ignore-comments';
+import type { SourceReader } from '../util/source-text';
 import { findingId, type Finding, type RelatedInformation } from '../findings/finding';
 import type { Session } from '../session/session';
-import { formatBytes, round3 } from './format';
+import { formatBytes, round3 } from '../util/units';
 import { steadyGrowth } from './growth-test';
 import { postGcPoints } from './heap-trend';
 import type { LeakOptions } from './leak-options';
-import type { HeapSiteHistory, SiteSample, TrackedSite } from './site-history';
+import type { HeapSiteHistory, SiteSample, TrackedSite } from '../session/site-history';
 import { retainerOf, type SiteRetainer } from './site-retainer';
-import { theilSenSlope, type Point, type Trend } from './trend-stats';
+import { theilSenSlope, type Point, type Trend } from '../stats/trend-stats';
 
 const MINUTE = 60_000;
 const MB = 1024 * 1024;

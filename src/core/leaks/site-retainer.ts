@@ -1,7 +1,7 @@
 import type { SourceLocation } from '../../protocol';
-import { readSourceFromDisk, type SourceReader } from '../detectors/ignore-comments';
+import { readSourceFromDisk, type SourceReader } from '../util/source-text';
 import { findRetainingLine, type RetainingLine } from './retaining-line';
-import type { SiteLocationMapper, TrackedSite } from './site-history';
+import type { SiteLocationMapper, TrackedSite } from '../session/site-history';
 
 /** Where a leaking site's memory is kept, in the file the developer edits. */
 export interface SiteRetainer {

@@ -1,5 +1,6 @@
 import type { QueryMessage } from '../../protocol';
-import { percentileSorted, round3 } from '../stats/percentile';
+import { percentileSorted } from '../stats/percentile';
+import { round3 } from '../util/units';
 import { fingerprint } from './fingerprint';
 
 export interface QueryAggregate {

@@ -1,7 +1,8 @@
 import type { Finding } from '../findings/finding';
 import type { Session } from '../session/session';
-import { percentiles, round3 } from '../stats/percentile';
-import type { HttpSummary, ProcessReport, QueryStat, Report } from './report-types';
+import { percentiles } from '../stats/percentile';
+import { round3 } from '../util/units';
+import type { HttpSummary, ProcessReport, QueryStat, Report } from './types';
 
 export const TOOL_VERSION = '0.1.0';
 
@@ -46,7 +47,7 @@ export function processReport(session: Session, aggregate?: QueryAggregator): Pr
   };
 }
 
-/** The report of CONTRACTS.md, from sessions and the detectors' findings. Deterministic. */
+/** The report of docs/report.md (schema: docs/report.schema.json), from sessions and the detectors' findings. Deterministic. */
 export function buildReport(input: BuildReportInput): Report {
   const sessions = [...input.sessions].sort((a, b) => a.startedAt - b.startedAt || a.pid - b.pid);
   const starts = sessions.map((s) => s.startedAt).filter((t) => t > 0);

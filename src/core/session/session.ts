@@ -11,7 +11,7 @@ import type {
   QueryMessage,
   SourceLocation,
 } from '../../protocol';
-import { HeapSiteHistory } from '../leaks/site-history';
+import { HeapSiteHistory } from './site-history';
 import { Interner } from './interner';
 import { RingBuffer } from './ring-buffer';
 

@@ -9,8 +9,3 @@ export function percentiles(values: readonly number[], ps: readonly number[]): n
   const sorted = Float64Array.from(values).sort();
   return ps.map((p) => percentileSorted(sorted, p));
 }
-
-/** Rounds to 3 decimals: reports carry sub-millisecond figures without float noise. */
-export function round3(n: number): number {
-  return Math.round(n * 1000) / 1000;
-}

@@ -2,9 +2,9 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { CompareError, compareReports } from '../../core/reporting/compare';
-import { renderComparisonHtml } from '../../core/reporting/compare-html';
-import type { ReportWithFigures } from '../../core/reporting/figures-types';
+import { CompareError, compareReports } from '../../core/report/compare';
+import { renderComparisonHtml } from '../../core/report/render/compare-html';
+import type { ReportWithFigures } from '../../core/report/figures-types';
 import type { CommandContext } from './context';
 
 export const COMPARE_VIEW_TYPE = 'perfLens.compare';

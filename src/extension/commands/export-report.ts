@@ -15,7 +15,7 @@ export async function exportReport(ctx: CommandContext, format?: unknown, file?:
     return;
   }
   const { REPORT_FORMATS, reportContent } = await import('../report/report-content');
-  const { reportWithFigures } = await import('../reporting/report-figures');
+  const { reportWithFigures } = await import('../report/report-figures');
   const { report, breaches } = reportWithFigures(plain, ctx.session, vscode.workspace.getConfiguration('perfLens').get('budgets'));
   let choice = REPORT_FORMATS.find((f) => f.format === format);
   if (!choice) {

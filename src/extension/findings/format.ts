@@ -1,5 +1,6 @@
 /** Numbers as a developer reads them in a hover, a tree row or the status bar. Pure. */
-import { KIND_TITLES } from '../../core/live/markdown-report';
+import { KIND_TITLES } from '../../core/findings/kinds';
+export { plural } from '../../core/util/units';
 
 const KB = 1024;
 const MB = 1024 * 1024;
@@ -29,10 +30,6 @@ export function formatUptime(ms: number): string {
   const m = Math.floor(s / 60);
   if (m < 60) return `${m} min ${String(s % 60).padStart(2, '0')} s`;
   return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
-}
-
-export function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
 }
 
 /** How the side panel and the hover name each kind of finding: the report's headings. */

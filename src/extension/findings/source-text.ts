@@ -1,8 +1,6 @@
 import * as vscode from 'vscode';
-import { readFileSync, statSync } from 'node:fs';
+import { readSourceFromDisk } from '../../core/util/source-text';
 import type { LineReader } from './finding-diagnostics';
-
-const MAX_FILE_BYTES = 4 * 1024 * 1024;
 
 /** The text of a file as an open editor has it (unsaved edits included), else undefined. */
 export function openDocumentText(file: string): string | undefined {
@@ -20,13 +18,7 @@ export function editorLineReader(): LineReader {
     let lines = files.get(file);
     if (lines === undefined) {
       let text = openDocumentText(file);
-      if (text === undefined) {
-        try {
-          text = statSync(file).size <= MAX_FILE_BYTES ? readFileSync(file, 'utf8') : undefined;
-        } catch {
-          text = undefined;
-        }
-      }
+      if (text === undefined) text = readSourceFromDisk(file);
       lines = text === undefined ? null : text.split(/\r?\n/);
       files.set(file, lines);
     }

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
-import { CHART_UPDATE_MS, ChartFeed, type FindingRow, type HostToWebview } from '../../core/live/chart-feed';
+import { CHART_UPDATE_MS, ChartFeed, type FindingRow, type HostToWebview } from '../../core/charts/chart-feed';
 import type { Finding } from '../../core/findings/finding';
 import type { SessionStore } from '../../core/session/session-store';
 import { currentFindings, type ChartSource, type Disposable } from './chart-source';

@@ -1,14 +1,14 @@
-import { renderReport, type ReportFormat } from '../../core/report/render';
-import type { Report } from '../../core/report/report-types';
-import type { Breach } from '../../core/reporting/budgets';
-import type { SourceTextReader } from '../../core/reporting/source-lines';
+import { renderReport, type ReportFormat } from '../../core/report/render/index';
+import type { Report } from '../../core/report/types';
+import type { Breach } from '../../core/report/budgets';
+import type { SourceReader } from '../../core/util/source-text';
 
 export type { ReportFormat };
 
 /** What a report may carry beyond the findings: budget breaches, and the editor's source text. */
 export interface ReportExtras {
   breaches?: readonly Breach[];
-  readSource?: SourceTextReader;
+  readSource?: SourceReader;
 }
 
 /** What *Export Report* offers, with the file extension and save-dialog filter of each. */

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import type { Finding } from '../../core/findings/finding';
+import { pathInside } from '../../core/util/paths';
 import { formatBytes, formatUptime, KIND_LABELS, kindLabel, plural } from '../findings/format';
 import type { ConnectedProcess } from '../processes';
 
@@ -79,9 +80,8 @@ export interface FindingRow {
 export function findingRow(f: Finding, root: string | undefined): FindingRow {
   let where = `pid ${f.pid}`;
   if (f.location) {
-    const rel = root ? path.relative(root, f.location.file) : '';
-    const shown = rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : path.basename(f.location.file);
-    where = `${shown.split(path.sep).join('/')}:${f.location.line}`;
+    const shown = (root && pathInside(root, f.location.file)) || path.basename(f.location.file);
+    where = `${shown}:${f.location.line}`;
   }
   return { label: f.message, description: where, tooltip: `${f.severity}: ${f.message}` };
 }

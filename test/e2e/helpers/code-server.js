@@ -1,6 +1,7 @@
 'use strict';
 // Starts code-server 4.100.3 (installed by scripts/install-code-server.sh) with our .vsix in a
 // throw-away extensions and user-data folder, and a headless Debian chromium on it.
+const { ROOT } = require('../../helpers/build');
 const { spawn, execFile } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -8,7 +9,6 @@ const path = require('node:path');
 const { promisify } = require('node:util');
 const { freePort, waitForPort } = require('../../helpers/ports');
 
-const ROOT = path.join(__dirname, '..', '..', '..');
 const CODE_SERVER_DIR = process.env.PERF_LENS_CODE_SERVER_DIR || path.join(ROOT, '.cache', 'code-server');
 const ENTRY = path.join(CODE_SERVER_DIR, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
 const CHROMIUM = process.env.PERF_LENS_CHROMIUM || '/usr/bin/chromium';

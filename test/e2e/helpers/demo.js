@@ -2,12 +2,12 @@
 // The demo app (demo/app.js over better-sqlite3) in a throw-away workspace, so the e2e tests
 // profile the very file a user would, at its own line numbers: copies of demo/*.js under
 // <workspace>/demo and a link to the repo's node_modules for better-sqlite3.
+const { ROOT } = require('../../helpers/build');
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const { waitForPort } = require('../../helpers/ports');
 
-const ROOT = path.join(__dirname, '..', '..', '..');
 const DEMO_FILES = ['app.js', 'db.js', 'load.js'];
 /** The comment that marks the N+1 line in demo/app.js. */
 const N_PLUS_ONE_MARK = '// N+1: one query per post';

@@ -1,6 +1,7 @@
 'use strict';
 // One e2e test's world: a temp workspace with a copy of the demo, our .vsix installed in a fresh
 // code-server, a headless chromium page of 1280×800 on it. Everything is stopped in t.after.
+const { ROOT } = require('../../helpers/build');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');

@@ -2,10 +2,10 @@
 // What a user does and reads in the VS Code workbench (code-server in chromium), through the
 // page as it is drawn: the command palette, Quick Open, the Problems panel, the Perf Lens side
 // bar and the charts webview. Every wait that times out says what it saw instead.
+const { ROOT } = require('../../helpers/build');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const ROOT = path.join(__dirname, '..', '..', '..');
 const RESULTS = path.join(ROOT, 'test-results');
 const DOCS_IMAGES = path.join(ROOT, 'docs', 'images');
 /** The README's screenshots are refreshed only when asked, so a test run leaves the tree clean. */

@@ -14,6 +14,7 @@
 // The Prisma clients are generated in before() (`prisma generate` needs no engine: the schema
 // engine download is skipped with PRISMA_SCHEMA_ENGINE_BINARY=/bin/true); the tables come from
 // plain SQL (sql/schema.sql, sql/schema.sqlite.sql), as migrations would need that engine.
+const { ROOT } = require('../../helpers/build');
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { execFile } = require('node:child_process');
@@ -25,7 +26,6 @@ const jwt = require('jsonwebtoken');
 const { startPostgres } = require('../../helpers/postgres');
 const { profileApp, lineOf } = require('../../helpers/real-app');
 
-const ROOT = path.join(__dirname, '..', '..', '..');
 const APP = path.join(ROOT, 'test', 'fixtures', 'real-apps', 'prisma-hono');
 const fixture = require(path.join(APP, 'seed.js'));
 const SRC = path.join(APP, 'src');

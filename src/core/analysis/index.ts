@@ -1,0 +1,5 @@
+export * from './builtin';
+export * from './run-detectors';
+export * from './analyze';
+export * from './live-analyzer';
+export * from './findings-diff';

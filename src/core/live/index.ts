@@ -1,3 +1,0 @@
-export * from './live-analyzer';
-export * from './findings-diff';
-export * from './markdown-report';

@@ -1,0 +1,34 @@
+import { formatMarkdownReport } from './markdown-report';
+import type { Breach } from '../budgets';
+import { FIGURE_NAMES, type FigureName, type Figures, type ReportWithFigures, type RequestFigures } from '../figures-types';
+import { figureLabel, formatFigure } from './format-figures';
+
+const ROUTE_COLUMNS: (keyof RequestFigures & FigureName)[] = ['requests', 'errors', 'errorRate', 'p50Ms', 'p95Ms', 'p99Ms', 'throughputPerS', 'queriesPerRequest'];
+
+const cell = (text: string) => text.replace(/\r?\n/g, ' ').replace(/\|/g, '\\|');
+
+/** `## Budgets`: each breach as a line, or that all were met. */
+export function markdownBudgets(breaches: readonly Breach[]): string {
+  if (breaches.length === 0) return '## Budgets\n\nAll budgets met.';
+  return [`## Budgets: ${breaches.length} breach${breaches.length === 1 ? '' : 'es'}`, '', ...breaches.map((b) => `- ❌ ${b.message}`)].join('\n');
+}
+
+/** `## Key figures`: the whole run, then one row per route. */
+export function markdownFigures(f: Figures): string {
+  const overall = FIGURE_NAMES.map((n: FigureName) => `| ${figureLabel(n)} | ${formatFigure(n, (f.overall as unknown as Record<string, number | null>)[n])} |`);
+  const lines = ['## Key figures', '', '| whole run | |', '| --- | ---: |', ...overall, ''];
+  const routes = Object.entries(f.routes);
+  if (routes.length) {
+    lines.push(`| route | ${ROUTE_COLUMNS.map(figureLabel).join(' | ')} |`, `| --- | ${ROUTE_COLUMNS.map(() => '---:').join(' | ')} |`);
+    for (const [route, r] of routes) lines.push(`| \`${cell(route)}\` | ${ROUTE_COLUMNS.map((c) => formatFigure(c, r[c])).join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+/** The Markdown summary: the report's Markdown with budget alerts and key figures before the findings. */
+export function formatMarkdownSummary(report: ReportWithFigures, root: string, breaches?: readonly Breach[]): string {
+  const sections: string[] = [];
+  if (breaches) sections.push(markdownBudgets(breaches));
+  if (report.figures) sections.push(markdownFigures(report.figures));
+  return formatMarkdownReport(report, root, { sections });
+}

@@ -1,0 +1,6 @@
+export * from './ring-buffer';
+export * from './session';
+export * from './session-store';
+export * from './site-history';
+export * from './recording';
+export * from './host';

@@ -1,0 +1,51 @@
+'use strict';
+// bench/overhead.js in its shortest form: one interleaved pair against the built agent and
+// core. Checks what the bench reports (both variants measured, the agent really connected and
+// reported the requests), never how fast anything was.
+const { ROOT } = require('../helpers/build');
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const root = ROOT;
+
+test('the overhead bench measures the app with and without the agent and writes its JSON', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'perf-lens-bench-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const out = path.join(dir, 'overhead.json');
+  const child = spawn(process.execPath, [path.join(root, 'bench', 'overhead.js'), '--pairs', '1', '--duration', '1', '--warmup', '0', '--connections', '2', '--out', out], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  t.after(() => child.exitCode === null && child.kill('SIGKILL'));
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const code = await new Promise((r) => child.on('exit', r));
+  assert.equal(code, 0, stderr);
+
+  assert.match(stdout, /^variant\s+req\/s median\s+min–max\s+spread\s+ratio/m);
+  assert.match(stdout, /^with agent\s+\d+/m);
+  assert.match(stdout, /with agent: (meets|MISSES) the goals/);
+
+  const result = JSON.parse(fs.readFileSync(out, 'utf8'));
+  assert.deepEqual(result.runs.map((r) => r.variant).sort(), ['with agent', 'without']);
+  const without = result.runs.find((r) => r.variant === 'without');
+  const withAgent = result.runs.find((r) => r.variant === 'with agent');
+  for (const r of [without, withAgent]) {
+    assert.ok(r.totalRequests > 0, 'autocannon sent requests');
+    assert.equal(r.errors + r.non2xx, 0);
+    assert.ok(r.rssMB > 10, 'the app RSS was read');
+    assert.ok(r.cpuPerReqUs > 0, 'the app CPU time was read');
+  }
+  assert.equal(without.agentMessages, null);
+  assert.equal(withAgent.agentMessageTypes.hello, 1);
+  assert.ok(withAgent.agentMessageTypes.http > 0, 'the agent reported the requests');
+  assert.ok(Number.isFinite(result.summary['with agent'].ratio));
+  assert.ok(Number.isFinite(result.summary['with agent'].rssIncreaseMB));
+  assert.ok(Number.isFinite(result.summary['with agent'].cpuLossPct));
+});
