@@ -41,6 +41,9 @@ export type ParsedArgs =
 /** Detector thresholds as flags; each maps to one detector option. */
 export const DETECTOR_FLAGS: Record<string, { key: string; kind: 'int' | 'number' }> = {
   '--n-plus-one-min': { key: 'nPlusOneMinCount', kind: 'int' },
+  '--n-plus-one-warning-ms': { key: 'nPlusOneWarningMs', kind: 'number' },
+  '--n-plus-one-error-ms': { key: 'nPlusOneErrorMs', kind: 'number' },
+  '--n-plus-one-error-share': { key: 'nPlusOneErrorShare', kind: 'number' },
   '--slow-query-ms': { key: 'slowQueryMs', kind: 'number' },
   '--duplicate-min': { key: 'duplicateMinCount', kind: 'int' },
 };
@@ -74,6 +77,9 @@ Options:
   --root DIR           project root for relative paths (default: current directory)
   --fail-on KINDS      comma list of finding kinds; exit 1 if any is found
   --n-plus-one-min N   repeats in one scope that make an N+1 (default 5)
+  --n-plus-one-warning-ms MS     an N+1 is a warning from this much time in one request, info below (default 50)
+  --n-plus-one-error-ms MS       an N+1 is an error from this much time in one request … (default 100)
+  --n-plus-one-error-share X     … that is also this share (0–1) of the request's time (default 0.2)
   --slow-query-ms MS   a query at least this long is slow (default 100)
   --duplicate-min N    identical queries in one scope that make a duplicate (default 3)
 

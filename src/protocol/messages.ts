@@ -149,6 +149,10 @@ export interface QueryMessage {
   stack?: SourceLocation[];
   /** with no callsite: the innermost library frame that issued the query */
   library?: SourceLocation;
+  /** the npm package the app called to issue it (`knex`, `sequelize`, `@prisma/client`), when not the driver */
+  orm?: string;
+  /** the npm package whose code called the app's frames (`graphql` for a resolver) */
+  callerLibrary?: string;
   truncated?: boolean;
 }
 

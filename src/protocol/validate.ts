@@ -85,6 +85,8 @@ const SCHEMAS: Record<AgentMessage['type'], Record<string, FieldSpec>> = {
     params: opt({ kind: 'string[]' }),
     stack: opt({ kind: 'location[]' }),
     library: opt({ kind: 'location' }),
+    orm: opt(str),
+    callerLibrary: opt(str),
     truncated: opt({ kind: 'boolean' }),
   },
   listen: { ...base, port: int, address: str },

@@ -68,10 +68,10 @@ test('the demo, its N+1 fixed, and the demo again: compare shows the fix, and no
   assert.equal(cmp.code, 0, cmp.stderr);
   const section = cmp.stdout.split(`\n${ROUTE}\n`)[1].split(/\n(?=\S)/)[0];
   assert.match(section, /queries per request\s+21 → 2\s+−19 \(−90 %\)\s+BETTER/);
-  assert.match(cmp.stdout, new RegExp(`Fixed findings: 1\\n  ${path.join(ROOT, 'demo', 'app.js').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:${N_PLUS_ONE_LINE}:\\d+: error n-plus-one: N\\+1 query`));
+  assert.match(cmp.stdout, new RegExp(`Fixed findings: 1\\n  ${path.join(ROOT, 'demo', 'app.js').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:${N_PLUS_ONE_LINE}:\\d+: info n-plus-one: N\\+1 query`));
   const md = fs.readFileSync(path.join(out, 'cmp.md'), 'utf8');
   assert.match(md, /### `GET \/posts-with-authors`\n\n\| figure \|[^\n]*\n[^\n]*\n(?:\|[^\n]*\n)*\| queries per request \| 21 \| 2 \| −19 \(−90 %\) \| −19 … −19 \| \*\*better\*\* \|/);
-  assert.match(md, /## Fixed findings \(1\)\n\n- \*\*error\*\* `.*demo\/app\.js:24:\d+` n-plus-one/);
+  assert.match(md, /## Fixed findings \(1\)\n\n- \*\*info\*\* `.*demo\/app\.js:24:\d+` n-plus-one/);
 
   // The same run twice: no regression, exit 0 even when asked to fail on one.
   const same = await cli(['compare', path.join(out, 'base.json'), path.join(out, 'again.json'), '--fail-on-regression'], out);
@@ -102,5 +102,5 @@ test('the run wrote a self-contained HTML report with the N+1 source line, and a
   assert.match(html, /<td><code>GET \/posts-with-authors<\/code><\/td><td class="num">30<\/td>/);
   const md = fs.readFileSync(path.join(out, 'base.md'), 'utf8');
   assert.match(md, /\| `GET \/posts-with-authors` \| 30 \| 0 \| 0\.00 % \|[^\n]*\| 21 \|\n/);
-  assert.match(md, /### N\+1 queries \(1\)\n\n- \*\*error\*\* `demo\/app\.js:24:\d+`/);
+  assert.match(md, /### N\+1 queries \(1\)\n\n- \*\*info\*\* `demo\/app\.js:24:\d+`/);
 });

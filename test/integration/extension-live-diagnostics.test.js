@@ -66,7 +66,8 @@ test('an N+1 in a profiled process becomes a diagnostic on its line, with hover,
   assert.ok(d.range.start.character >= lineText.indexOf('post.author') && d.range.start.character < lineText.indexOf(';'), `from the call (${d.range.start.character})`);
   assert.equal(d.range.end.character, lineText.indexOf(';') + 1, 'to the end of the code, before the trailing comment');
   assert.match(d.message, /N\+1 query: .*ran 12 times/);
-  assert.equal(d.severity, vscode.DiagnosticSeverity.Warning, '12 fast repeats: a warning');
+  assert.equal(d.severity, vscode.DiagnosticSeverity.Information, '12 fast repeats on SQLite cost far under 50 ms: info, whatever the count');
+  assert.match(d.message, /Reported as info: the repeats cost [\d.]+ ms in all in the costliest request/);
   const one = d.relatedInformation.find((r) => /The "1" query/.test(r.message));
   assert.ok(one, 'the "1" query as related information');
   assert.equal(one.location.uri.fsPath, APP);
@@ -143,7 +144,11 @@ test('detector settings apply live, and Clear Findings clears until the problem 
   rec.settings['perfLens.detectors.nPlusOneMinCount'] = 12;
   for (const l of rec.configListeners) l({ affectsConfiguration: (s) => s === 'perfLens' });
   await until(() => nPlusOneDiagnostic(rec), 'the diagnostic to come back under nPlusOneMinCount 12');
-  assert.equal(nPlusOneDiagnostic(rec).severity, 1);
+  assert.equal(nPlusOneDiagnostic(rec).severity, 2, 'cheap repeats: information');
+  // The cost threshold is a setting too: at 0 ms the same N+1 is a warning, live.
+  rec.settings['perfLens.detectors.nPlusOneWarningMs'] = 0;
+  for (const l of rec.configListeners) l({ affectsConfiguration: (s) => s === 'perfLens' });
+  await until(() => nPlusOneDiagnostic(rec)?.severity === 1, 'the N+1 to become a warning under nPlusOneWarningMs 0');
 
   // Clear Findings empties the Problems panel, the view and the count.
   await rec.commands.get('perfLens.clearFindings')();

@@ -125,7 +125,7 @@ test('Compare with Baseline: two picked reports side by side in a static webview
   assert.doesNotMatch(html, /<script|https?:\/\//i);
   assert.match(html, /<h2><code>GET \/posts-with-authors<\/code><\/h2><table>/);
   assert.match(html, /<td>queries per request<\/td><td class="num">21<\/td><td class="num">21<\/td>/);
-  assert.match(html, /<h2>Fixed findings \(1\)<\/h2><ul><li><strong>error<\/strong> <code>demo\/app\.js:24:\d+<\/code> n-plus-one/);
+  assert.match(html, /<h2>Fixed findings \(1\)<\/h2><ul><li><strong>info<\/strong> <code>demo\/app\.js:24:\d+<\/code> n-plus-one/);
   assert.match(html, /0 better, 0 worse, 0 new findings, 1 fixed: no regression\./);
 
   // A file that is not a report: one error, no panel.

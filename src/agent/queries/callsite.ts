@@ -34,6 +34,21 @@ export interface Capture {
   library?: SourceLocation;
   /** the call site is an `await` (an async frame), not the call that issued the query */
   async?: boolean;
+  /** the package the app's frame called to issue it (`knex`, `sequelize`), when not a driver */
+  orm?: string;
+  /** the package whose code called the app's frames (`graphql` for a resolver, `express`) */
+  callerLibrary?: string;
+}
+
+/** Drivers: the package a query leaves through, never the one the app chose to speak in. */
+const DRIVERS = new Set(['pg', 'pg-pool', 'mysql2', 'mysql', 'better-sqlite3', 'sqlite3', 'mariadb', 'tedious', 'oracledb']);
+
+const PACKAGE = /[\\/]node_modules[\\/]((?:@[^\\/]+[\\/])?[^\\/]+)[\\/](?!.*[\\/]node_modules[\\/])/;
+
+/** `knex` for …/node_modules/knex/lib/…, `@prisma/client` for a scoped package; undefined outside node_modules. */
+export function packageOf(file: string): string | undefined {
+  const m = PACKAGE.exec(file);
+  return m === null ? undefined : m[1].replace(/\\/g, '/');
 }
 
 type Sites = NodeJS.CallSite[];
@@ -101,6 +116,8 @@ export function pick(sites: Sites): Capture | null {
   const found = new AppFrames();
   let asyncFrame = false;
   let awaiter = false;
+  /** the outermost library frame under the app's call: the package the app called */
+  let calledInto: string | null = null;
   for (let i = 0; i < sites.length; i++) {
     const site = sites[i];
     const name = fileNameOf(site);
@@ -111,9 +128,14 @@ export function pick(sites: Sites): Capture | null {
         if (site.getFunctionName() === '__awaiter') awaiter = true;
         continue;
       }
-      if (found.callsite !== null && file === LIBRARY) break;
+      if (found.callsite !== null && file === LIBRARY) {
+        found.callerLibrary = packageOf(name);
+        break;
+      }
+      if (file === LIBRARY && found.callsite === null) calledInto = name;
       continue;
     }
+    if (found.callsite === null && calledInto !== null) found.calledInto(calledInto);
     // tsc's ES5/ES2015 async functions: the body runs as a generator stepped by `__awaiter`
     // (tslib's or a copy inlined in the app's file), under the frame of the function's own
     // `return __awaiter(…)`, which is no caller.
@@ -140,6 +162,14 @@ export function pick(sites: Sites): Capture | null {
 class AppFrames {
   callsite: SourceLocation | null = null;
   stack: SourceLocation[] | undefined;
+  orm: string | undefined;
+  callerLibrary: string | undefined;
+
+  /** The library file the app's call site called into: its package, unless it is a driver. */
+  calledInto(file: string): void {
+    const pkg = packageOf(file);
+    if (pkg !== undefined && !DRIVERS.has(pkg)) this.orm = pkg;
+  }
 
   add(loc: SourceLocation): boolean {
     const c = this.callsite;
@@ -152,7 +182,11 @@ class AppFrames {
   }
 
   capture(async = false): Capture | null {
-    return this.callsite === null ? null : { callsite: this.callsite, stack: this.stack, deep: false, async };
+    if (this.callsite === null) return null;
+    const c: Capture = { callsite: this.callsite, stack: this.stack, deep: false, async };
+    if (this.orm !== undefined) c.orm = this.orm;
+    if (this.callerLibrary !== undefined) c.callerLibrary = this.callerLibrary;
+    return c;
   }
 }
 
@@ -212,7 +246,10 @@ export function pickFromStackText(text: string): Capture | null {
     const name = m[1];
     const file = appPath(name);
     if (typeof file !== 'string') {
-      if (found.callsite !== null && file === LIBRARY && !TSLIB.test(name)) break;
+      if (found.callsite !== null && file === LIBRARY && !TSLIB.test(name)) {
+        found.callerLibrary = packageOf(name);
+        break;
+      }
       continue;
     }
     // a formatted stack is already source-mapped where Node keeps maps (`--enable-source-maps`, tsx)

@@ -56,10 +56,13 @@ export class EntrySites {
     return { scope: this.storage.getStore()?.scope ?? null, site };
   }
 
-  /** Wraps the named methods found on `target` (a prototype, or a class for its statics). */
-  wrap(target: unknown, names: readonly string[]): void {
+  /**
+   * Wraps the named methods found on `target` (a prototype, or a class for its statics); `orm`
+   * names the package they belong to, so findings can speak its words.
+   */
+  wrap(target: unknown, names: readonly string[], orm: string): void {
     if (target === null || (typeof target !== 'object' && typeof target !== 'function')) return;
-    for (const name of names) wrapMethod(target as object, name, (original) => this.entry(original));
+    for (const name of names) wrapMethod(target as object, name, (original) => this.entry(original, orm));
   }
 
   /**
@@ -92,7 +95,7 @@ export class EntrySites {
     return capture;
   }
 
-  private entry(original: Fn): Fn {
+  private entry(original: Fn, orm: string): Fn {
     const sites = this;
     return function ormEntry(this: unknown) {
       if (sites.depth > 0) return sites.keepContext(original.apply(this, arguments as unknown as unknown[]));
@@ -103,6 +106,7 @@ export class EntrySites {
         const chain =
           this !== null && typeof this === 'object' ? ((this as Record<PropertyKey, unknown>)[kChain] as Chain | undefined) : undefined;
         site = chain !== undefined && chain.run === run ? chain.site : sites.capture(ormEntry);
+        if (site !== null) site.orm ??= orm;
       } catch {
         site = null;
       }

@@ -43,33 +43,33 @@ const protoOf = (value: unknown): unknown => (typeof value === 'function' ? valu
 /** Module files (under node_modules) whose exports hold the entries, and how to wrap them. */
 export function ormEntryTargets(sites: EntrySites, file: (parts: string) => RegExp): Target[] {
   const typeorm = (exports: unknown, names: readonly string[]) => {
-    for (const value of Object.values((exports as Exports) ?? {})) sites.wrap(protoOf(value), names);
+    for (const value of Object.values((exports as Exports) ?? {})) sites.wrap(protoOf(value), names, 'typeorm');
   };
   return [
     // knex: `knex('t')`, `knex.select()`, `trx('t')` build through the client; raw too
-    { file: file('knex/lib/client\\.js'), patch: (Client) => sites.wrap(protoOf(Client), KNEX_CLIENT) },
+    { file: file('knex/lib/client\\.js'), patch: (Client) => sites.wrap(protoOf(Client), KNEX_CLIENT, 'knex') },
     // Bookshelf runs clones of the builders it was given
     { file: file('knex/lib/query/querybuilder\\.js'), patch: (Builder) => sites.keep(protoOf(Builder), ['clone']) },
     // dialects (loaded when `knex(config)` names one) may have their own queryBuilder
-    { file: file('knex/lib/dialects/[\\w-]+/index\\.js'), patch: (Dialect) => sites.wrap(protoOf(Dialect), KNEX_CLIENT) },
-    { file: file('bookshelf/lib/model\\.js'), patch: (Model) => sites.wrap(protoOf(Model), BOOKSHELF_MODEL) },
-    { file: file('bookshelf/lib/collection\\.js'), patch: (Collection) => sites.wrap(protoOf(Collection), BOOKSHELF_COLLECTION) },
+    { file: file('knex/lib/dialects/[\\w-]+/index\\.js'), patch: (Dialect) => sites.wrap(protoOf(Dialect), KNEX_CLIENT, 'knex') },
+    { file: file('bookshelf/lib/model\\.js'), patch: (Model) => sites.wrap(protoOf(Model), BOOKSHELF_MODEL, 'bookshelf') },
+    { file: file('bookshelf/lib/collection\\.js'), patch: (Collection) => sites.wrap(protoOf(Collection), BOOKSHELF_COLLECTION, 'bookshelf') },
     {
       file: file('objection/lib/model/Model\\.js'),
       patch: (exports) => {
         const Model = (exports as Exports)?.Model;
-        sites.wrap(Model, OBJECTION_STATICS);
-        sites.wrap(protoOf(Model), OBJECTION_INSTANCE);
+        sites.wrap(Model, OBJECTION_STATICS, 'objection');
+        sites.wrap(protoOf(Model), OBJECTION_INSTANCE, 'objection');
       },
     },
     {
       file: file('sequelize/lib/model\\.js'),
       patch: (Model) => {
-        sites.wrap(Model, SEQUELIZE_STATICS);
-        sites.wrap(protoOf(Model), SEQUELIZE_INSTANCE);
+        sites.wrap(Model, SEQUELIZE_STATICS, 'sequelize');
+        sites.wrap(protoOf(Model), SEQUELIZE_INSTANCE, 'sequelize');
       },
     },
-    { file: file('sequelize/lib/sequelize\\.js'), patch: (Sequelize) => sites.wrap(protoOf(Sequelize), ['query']) },
+    { file: file('sequelize/lib/sequelize\\.js'), patch: (Sequelize) => sites.wrap(protoOf(Sequelize), ['query'], 'sequelize') },
     // TypeORM (also copies installed under another name, and 0.2's ES5 build)
     { file: file('typeorm[\\w.-]*/repository/(?:Repository|TreeRepository|MongoRepository)\\.js'), patch: (e) => typeorm(e, TYPEORM_FINDERS) },
     { file: file('typeorm[\\w.-]*/entity-manager/EntityManager\\.js'), patch: (e) => typeorm(e, TYPEORM_FINDERS) },
@@ -121,6 +121,7 @@ export function prismaGetClientWrapper(sites: EntrySites): (get: unknown) => unk
                 const handler = (this as { _requestHandler?: { dataloader?: unknown } } | null)?._requestHandler;
                 keepBatchContexts(handler?.dataloader, batchers);
                 site = siteOf(arguments);
+                if (site !== null) site.orm = '@prisma/client';
               } catch {
                 site = null;
               }

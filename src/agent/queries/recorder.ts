@@ -17,6 +17,10 @@ export interface Pending {
   stack: SourceLocation[] | undefined;
   /** with no callsite: the innermost library frame */
   library: SourceLocation | undefined;
+  /** the ORM or query builder the app spoke (see Capture.orm) */
+  orm: string | undefined;
+  /** the package that called the app's frames (graphql, express) */
+  callerLibrary: string | undefined;
   done: boolean;
 }
 
@@ -74,6 +78,7 @@ export class QueryRecorder {
     let capture = this.callsite(scope === null ? '' : scope.name, text, entry);
     if (capture.callsite === null && this.fallback !== null) capture = this.fallback() ?? capture;
     const library = capture.callsite === null ? capture.library : undefined;
+    const orm = capture.orm ?? (this.entry === null ? undefined : this.entry()?.orm);
     return {
       t,
       db,
@@ -84,6 +89,8 @@ export class QueryRecorder {
       callsite: capture.callsite,
       stack: capture.stack,
       library,
+      orm,
+      callerLibrary: capture.callerLibrary,
       done: false,
     };
   }
@@ -107,6 +114,8 @@ export class QueryRecorder {
       if (pending.params !== undefined) message.params = pending.params;
       if (pending.stack !== undefined) message.stack = pending.stack;
       if (pending.library !== undefined) message.library = pending.library;
+      if (pending.orm !== undefined) message.orm = pending.orm;
+      if (pending.callerLibrary !== undefined) message.callerLibrary = pending.callerLibrary;
       if (pending.truncated) message.truncated = true;
       this.ctx.emit(message);
     } catch {

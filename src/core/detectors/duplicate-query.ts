@@ -1,7 +1,6 @@
 import { findingId, type Finding, type RelatedInformation } from '../findings/finding';
 import type { SourceLocation } from '../../protocol';
-import { valueKey } from './n-plus-one';
-import { callsiteKey, quoteSql, type AnalyzedQuery, type QueryScopeGroup } from './query-scopes';
+import { isRead, lineKey, quoteSql, valueKey, type AnalyzedQuery, type QueryScopeGroup } from './query-scopes';
 
 export interface DuplicateQueryOptions {
   duplicateMinCount: number;
@@ -9,23 +8,8 @@ export interface DuplicateQueryOptions {
   duplicateWarningCount: number;
 }
 
-const SQL_WRITES = new Set(['insert', 'update', 'delete', 'replace', 'merge', 'upsert', 'call', 'exec', 'execute', 'do']);
-const REDIS_READS = new Set(['get', 'mget', 'hget', 'hmget', 'hgetall', 'exists', 'smembers', 'sismember', 'scard', 'zrange',
-  'zrangebyscore', 'zscore', 'zcard', 'lrange', 'llen', 'ttl', 'pttl', 'type', 'strlen', 'keys', 'scan', 'hkeys', 'hvals', 'hexists']);
-
-/**
- * Only reads can be duplicates: a repeated identical write (`UPDATE … SET n = n + 1`, INCR)
- * may be exactly what the code means, and "reuse the first result" makes no sense for it.
- */
-function isRead(a: AnalyzedQuery): boolean {
-  const { db } = a.q;
-  if (db === 'redis') return REDIS_READS.has(a.shape.verb);
-  if (db === 'mongodb') {
-    const t = a.shape.text;
-    return !/insert|update|delete|replace|bulkwrite|findoneand/.test(t);
-  }
-  return !SQL_WRITES.has(a.shape.verb);
-}
+/** A read repeated with the same values wants reading once, not batching. */
+const DUPLICATE_FIX = 'Read it once and reuse the first result for the rest of the request (or cache it, or let a DataLoader dedupe it).';
 
 interface DuplicateHit {
   scope: QueryScopeGroup;
@@ -67,7 +51,7 @@ export function detectDuplicateQueries(
       // the call site that issued most of the runs carries the finding
       const bySite = new Map<string, AnalyzedQuery[]>();
       for (const r of runs) {
-        const k = callsiteKey(r.q);
+        const k = lineKey(r.q.callsite);
         const l = bySite.get(k);
         if (l) l.push(r);
         else bySite.set(k, [r]);
@@ -76,7 +60,7 @@ export function detectDuplicateQueries(
       for (const l of bySite.values()) if (l.length > main.length) main = l;
       const first = main[0];
       const fp = first.shape.fingerprint;
-      const siteKey = callsiteKey(first.q);
+      const siteKey = lineKey(first.q.callsite);
       if (skip.has(`${siteKey}\0${first.q.db}\0${fp}`)) continue;
       const others: SourceLocation[] = [];
       for (const l of bySite.values()) if (l !== main && l[0].q.callsite) others.push(l[0].q.callsite);
@@ -102,9 +86,7 @@ export function detectDuplicateQueries(
       id: findingId('duplicate-query', worst.location, fp),
       kind: 'duplicate-query',
       severity: count >= o.duplicateWarningCount ? 'warning' : 'info',
-      message:
-        `Duplicate query: ${quoteSql(fp)} ran ${count} times with the same values in ${where}. ` +
-        'Reuse the first result (keep it for the request, or batch and cache it with a DataLoader).',
+      message: `Duplicate query: ${quoteSql(fp)} ran ${count} times with the same values in ${where}. ${DUPLICATE_FIX}`,
       pid,
       location: worst.location,
       related,
@@ -115,6 +97,7 @@ export function detectDuplicateQueries(
         scope: worst.scope.name,
         scopes: list.length,
         db: first.q.db,
+        fix: DUPLICATE_FIX,
       },
     });
   }

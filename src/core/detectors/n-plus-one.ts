@@ -1,14 +1,19 @@
-import type { DbKind, QueryMessage, SourceLocation } from '../../protocol';
+import type { QueryMessage, SourceLocation } from '../../protocol';
 import { findingId, type Finding, type RelatedInformation } from '../findings/finding';
 import { round3 } from '../util/units';
-import { callsiteKey, formatMs, locationKey, quoteSql, type AnalyzedQuery, type QueryScopeGroup } from './query-scopes';
+import { nPlusOneFix } from './fix-advice';
+import { nPlusOneSeverity } from './n-plus-one-severity';
+import { formatMs, isRead, lineKey, locationKey, quoteSql, valueKey, type AnalyzedQuery, type QueryScopeGroup } from './query-scopes';
 
 export interface NPlusOneOptions {
+  /** repeats of one fingerprint from one line in one scope that make an N+1 */
   nPlusOneMinCount: number;
-  /** error at or above this much total time in one scope … */
+  /** a warning from this much time (ms) in the repeats of one request; info below */
+  nPlusOneWarningMs: number;
+  /** an error from this much time (ms) in one request … */
   nPlusOneErrorMs: number;
-  /** … or at or above this many repeats in one scope; warning below both */
-  nPlusOneErrorCount: number;
+  /** … when that is at least this share (0..1) of the request's own time */
+  nPlusOneErrorShare: number;
 }
 
 interface ScopeHit {
@@ -29,24 +34,6 @@ function batchSize(a: AnalyzedQuery): number {
   return q.params.some((p) => (p.startsWith('[') || p.startsWith('{')) && p.includes(',')) ? Infinity : 1;
 }
 
-/** Same text with the same params: a repeat that a cache would have saved. */
-export function valueKey(a: AnalyzedQuery): string | null {
-  if (a.q.params) return `${a.q.text}\0${a.q.params.join('\0')}`;
-  return a.shape.hasPlaceholders ? null : a.q.text;
-}
-
-function fixFor(db: DbKind, verb: string, column: string | null): string {
-  // PostgreSQL folds unquoted names to lower case: a camelCase column keeps its quotes
-  const col = column === null ? 'id' : db === 'postgres' && !/^[a-z_][a-z0-9_$]*$/.test(column) ? `"${column}"` : column;
-  if (db === 'redis') return 'Fetch the keys with one MGET (or a pipeline), or batch them with a DataLoader.';
-  if (db === 'mongodb') return `Fetch them in one find({ ${col}: { $in: ids } }), or batch them with a DataLoader.`;
-  const where = db === 'postgres' ? `WHERE ${col} = ANY($1)` : `WHERE ${col} IN (…)`;
-  if (verb === 'insert' || verb === 'replace')
-    return `Insert the rows in one statement (a multi-row VALUES list${db === 'postgres' ? ' or unnest($1)' : ''}).`;
-  if (verb === 'update' || verb === 'delete') return `Do it in one statement with ${where}.`;
-  return `Load them in one query with ${where}, eager-load them (include / JOIN), or batch them with a DataLoader.`;
-}
-
 /**
  * The last different query of the scope issued before the first repeat: the "1" of N+1.
  * Queries that repeat themselves in the scope (another N+1 of the same loop) are not it.
@@ -63,7 +50,8 @@ function findOneQuery(hit: ScopeHit, fingerprint: string, repeated: ReadonlySet<
   return best;
 }
 
-const groupKey = (a: AnalyzedQuery): string => `${callsiteKey(a.q)}\0${a.q.db}\0${a.shape.fingerprint}`;
+/** One place to fix: the line (all its columns), the database and the fingerprint. */
+const groupKey = (a: AnalyzedQuery): string => `${lineKey(a.q.callsite)}\0${a.q.db}\0${a.shape.fingerprint}`;
 
 /** Per route: how its requests showed one N+1 (same call site and fingerprint). */
 interface RouteHits {
@@ -112,10 +100,20 @@ function describeRoutes(routes: RouteHits[], worst: ScopeHit): string {
   return shown.join(', ') + (more > 0 ? ` and ${more} more route${more > 1 ? 's' : ''}` : '');
 }
 
+/** Every run of every scope read the same values: nothing to batch, the first result to reuse. */
+function onlyIdenticalReads(list: readonly ScopeHit[]): boolean {
+  return list.every((h) => {
+    if (!isRead(h.members[0])) return false;
+    const first = valueKey(h.members[0]);
+    return first !== null && h.members.every((m) => valueKey(m) === first);
+  });
+}
+
 /**
- * The same fingerprint from the same call site at least `nPlusOneMinCount` times in one scope.
+ * The same fingerprint from the same line at least `nPlusOneMinCount` times in one scope.
  * Order and overlap do not matter, so `Promise.all` fan-outs count like sequential loops.
- * One finding per (call site, fingerprint); its numbers are those of the scope with the most
+ * Repeats with identical values are left to the duplicate detector (read it once, not batch).
+ * One finding per (line, fingerprint); its numbers are those of the scope with the most
  * repeats (ties: the most time), `scopes` says how many scopes showed it, and `routes` how each
  * route did (a shared helper's N+1 names the loop of each route that calls it).
  */
@@ -162,6 +160,7 @@ export function detectNPlusOne(pid: number, scopes: readonly QueryScopeGroup[], 
   for (const [key, list] of hits) {
     const heavier = (a: ScopeHit, b: ScopeHit) =>
       b.members.length > a.members.length || (b.members.length === a.members.length && b.totalMs > a.totalMs) ? b : a;
+    if (onlyIdenticalReads(list)) continue;
     const worst = list.reduce(heavier);
     const first: QueryMessage = worst.members[0].q;
     const shape = worst.members[0].shape;
@@ -224,12 +223,16 @@ export function detectNPlusOne(pid: number, scopes: readonly QueryScopeGroup[], 
       if (lib) related.push({ message: `Innermost library frame that issued the queries (${libraryName(lib.file)})`, location: lib });
     }
 
-    const severity = worst.totalMs >= o.nPlusOneErrorMs || count >= o.nPlusOneErrorCount ? 'error' : 'warning';
+    const cost = nPlusOneSeverity(list, first.db, shape.verb, o);
+    const orm = mostCommon(worst.members.map((m) => m.q.orm));
+    const callerLibrary = mostCommon(worst.members.map((m) => m.q.callerLibrary));
+    const fix = nPlusOneFix({ db: first.db, verb: shape.verb, column: shape.keyColumn, orm, callerLibrary });
     const dupNote = duplicates > 0 ? ` ${duplicates} of them repeat the same values.` : '';
     const message =
       `N+1 query: ${quotes.get(shape.fingerprint) ?? quoteSql(shape.fingerprint)} ran ${count} times in ${describeRoutes(routes, worst)}, ` +
       `${formatMs(worst.totalMs)} in total (${formatMs(avg)} on average).${dupNote} ` +
-      fixFor(first.db, shape.verb, shape.keyColumn) +
+      fix +
+      (cost.why ? ` ${cost.why}` : '') +
       (reason ? ` ${reason}` : '');
     const data: Record<string, unknown> = {
       count,
@@ -243,7 +246,13 @@ export function detectNPlusOne(pid: number, scopes: readonly QueryScopeGroup[], 
       duplicates,
       occurrences: list.reduce((s, h) => s + h.members.length, 0),
       routes: routeData,
+      fix,
+      costMs: round3(cost.costliest.totalMs),
+      requestMs: cost.requestMs === null ? null : round3(cost.requestMs),
+      share: cost.share === null ? null : round3(cost.share),
     };
+    if (orm !== undefined) data.orm = orm;
+    if (callerLibrary !== undefined) data.callerLibrary = callerLibrary;
     if (reason) {
       data.noLocationReason = reason;
       if (first.library) data.libraryFrame = first.library;
@@ -251,7 +260,7 @@ export function detectNPlusOne(pid: number, scopes: readonly QueryScopeGroup[], 
     findings.push({
       id: findingId('n-plus-one', first.callsite ?? first.library ?? null, shape.fingerprint),
       kind: 'n-plus-one',
-      severity,
+      severity: cost.severity,
       message,
       pid,
       location: first.callsite,
@@ -292,4 +301,17 @@ function distinctCallers(list: ScopeHit[]): number {
 function libraryName(file: string): string {
   const m = /[\\/]node_modules[\\/]((?:@[^\\/]+[\\/])?[^\\/]+)[\\/](?!.*[\\/]node_modules[\\/])/.exec(file);
   return m ? m[1].replace(/\\/g, '/') : 'a library';
+}
+
+/** The value most members carry (ties: the first seen); undefined when none carries one. */
+function mostCommon(values: readonly (string | undefined)[]): string | undefined {
+  const counts = new Map<string, number>();
+  let best: string | undefined;
+  for (const v of values) {
+    if (v === undefined) continue;
+    const n = (counts.get(v) ?? 0) + 1;
+    counts.set(v, n);
+    if (best === undefined || n > (counts.get(best) ?? 0)) best = v;
+  }
+  return best;
 }

@@ -7,16 +7,18 @@ import type { SourceReader } from '../util/source-text';
 import { detectNPlusOne } from './n-plus-one';
 import type { SessionDetector } from './detector';
 import { pickOptions } from './detector';
-import { groupByScope, locationKey, scopeNamesFromHttp, type AnalyzedQuery } from './query-scopes';
+import { groupByScope, lineKey, requestDurationsFromHttp, scopeNamesFromHttp, type AnalyzedQuery } from './query-scopes';
 import { detectSlowQueries } from './slow-query';
 
 export interface QueryDetectorOptions {
   /** repeats of one fingerprint from one call site in one scope that make an N+1 */
   nPlusOneMinCount: number;
-  /** an N+1 is an error at this much total time in one scope (ms) … */
+  /** an N+1 is a warning from this much time (ms) in its repeats in one request; info below */
+  nPlusOneWarningMs: number;
+  /** an N+1 is an error from this much time (ms) in one request … */
   nPlusOneErrorMs: number;
-  /** … or at this many repeats; a warning otherwise */
-  nPlusOneErrorCount: number;
+  /** … that is also at least this share (0..1) of the request's time */
+  nPlusOneErrorShare: number;
   /** a query this slow (ms) or slower is reported */
   slowQueryMs: number;
   /** a slow query is an error from this duration (ms); a warning below */
@@ -33,12 +35,15 @@ export interface QueryDetectorOptions {
   readSource?: SourceReader;
   /** request scope id → route name (`GET /users/:id`), from the http messages */
   scopeNames?: ReadonlyMap<string, string>;
+  /** request scope id → the request's duration (ms), from the http messages */
+  scopeDurations?: ReadonlyMap<string, number>;
 }
 
 export const DEFAULT_QUERY_DETECTOR_OPTIONS: Readonly<QueryDetectorOptions> = Object.freeze({
   nPlusOneMinCount: 5,
+  nPlusOneWarningMs: 50,
   nPlusOneErrorMs: 100,
-  nPlusOneErrorCount: 20,
+  nPlusOneErrorShare: 0.2,
   slowQueryMs: 100,
   slowQueryErrorMs: 1000,
   duplicateMinCount: 3,
@@ -63,6 +68,7 @@ function resolve(options: Partial<QueryDetectorOptions> | undefined): QueryDetec
   }
   if (typeof options.readSource === 'function') o.readSource = options.readSource;
   if (options.scopeNames instanceof Map) o.scopeNames = options.scopeNames;
+  if (options.scopeDurations instanceof Map) o.scopeDurations = options.scopeDurations;
   return o;
 }
 
@@ -81,13 +87,13 @@ export function detectQueryFindings(
     if (!q || typeof q.text !== 'string') return;
     items.push({ q, shape: analyzeSql(q.text, q.db), index });
   });
-  const scopes = groupByScope(items, o.burstGapMs, o.scopeNames);
+  const scopes = groupByScope(items, o.burstGapMs, o.scopeNames, o.scopeDurations);
   const analyzed = scopes.flatMap((s) => s.queries);
 
   const nPlusOne = detectNPlusOne(pid, scopes, o);
   const reported = new Set<string>();
   for (const f of nPlusOne) {
-    reported.add(`${locationKey(f.location)}\0${f.data.db}\0${f.data.fingerprint}`);
+    reported.add(`${lineKey(f.location)}\0${f.data.db}\0${f.data.fingerprint}`);
   }
   let findings = [
     ...nPlusOne,
@@ -109,13 +115,16 @@ export function detectQueryFindings(
 }
 
 const QUERY_OPTION_KEYS: (keyof QueryDetectorOptions)[] = [
-  'nPlusOneMinCount', 'nPlusOneErrorMs', 'nPlusOneErrorCount', 'slowQueryMs', 'slowQueryErrorMs',
+  'nPlusOneMinCount', 'nPlusOneWarningMs', 'nPlusOneErrorMs', 'nPlusOneErrorShare', 'slowQueryMs', 'slowQueryErrorMs',
   'duplicateMinCount', 'duplicateWarningCount', 'burstGapMs', 'ignoreComments',
 ];
 
 /** The query detectors over one session, its scopes named after their routes. */
-export const queryDetector: SessionDetector = (session, options) =>
-  detectQueryFindings(session.pid, session.queries.toArray(), {
+export const queryDetector: SessionDetector = (session, options) => {
+  const http = session.http.toArray();
+  return detectQueryFindings(session.pid, session.queries.toArray(), {
     ...pickOptions<QueryDetectorOptions>(options, QUERY_OPTION_KEYS),
-    scopeNames: scopeNamesFromHttp(session.http.toArray()),
+    scopeNames: scopeNamesFromHttp(http),
+    scopeDurations: requestDurationsFromHttp(http),
   });
+};

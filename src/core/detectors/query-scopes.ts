@@ -14,6 +14,10 @@ export interface QueryScopeGroup {
   key: string;
   name: string;
   queries: AnalyzedQuery[];
+  /** an HTTP request (not a burst of work outside any) */
+  isRequest: boolean;
+  /** the request's duration (ms) from its http message; undefined when unknown */
+  durationMs?: number;
 }
 
 /** Shown as the scope of queries issued outside any request. */
@@ -27,17 +31,23 @@ export function groupByScope(
   items: Array<Omit<AnalyzedQuery, 'scope'>>,
   burstGapMs: number,
   names?: ReadonlyMap<string, string>,
+  durations?: ReadonlyMap<string, number>,
 ): QueryScopeGroup[] {
   const groups = new Map<string, QueryScopeGroup>();
-  const add = (key: string, name: string, item: Omit<AnalyzedQuery, 'scope'>) => {
+  const add = (key: string, name: string, item: Omit<AnalyzedQuery, 'scope'>, requestId?: string) => {
     let g = groups.get(key);
-    if (!g) groups.set(key, (g = { key, name, queries: [] }));
+    if (!g) {
+      g = { key, name, queries: [], isRequest: requestId !== undefined };
+      const d = requestId === undefined ? undefined : durations?.get(requestId);
+      if (d !== undefined) g.durationMs = d;
+      groups.set(key, g);
+    }
     g.queries.push({ ...item, scope: g });
   };
   const unscoped: Array<Omit<AnalyzedQuery, 'scope'>> = [];
   for (const item of items) {
     const s = item.q.scope;
-    if (s && typeof s.id === 'string') add(`s:${s.id}`, names?.get(s.id) ?? (s.name || s.id), item);
+    if (s && typeof s.id === 'string') add(`s:${s.id}`, names?.get(s.id) ?? (s.name || s.id), item, s.id);
     else unscoped.push(item);
   }
   unscoped.sort((a, b) => a.q.t - b.q.t || a.index - b.index);
@@ -62,12 +72,20 @@ export function scopeNamesFromHttp(http: Iterable<{ scope: string | null; method
   return names;
 }
 
-export function locationKey(c: SourceLocation | null): string {
-  return c ? `${c.file}:${c.line}:${c.column}` : '-';
+/** Request scope id → the request's duration (ms), from its http message: what an N+1's share is of. */
+export function requestDurationsFromHttp(http: Iterable<{ scope: string | null; durationMs: number }>): Map<string, number> {
+  const durations = new Map<string, number>();
+  for (const h of http) if (h.scope && Number.isFinite(h.durationMs)) durations.set(h.scope, h.durationMs);
+  return durations;
 }
 
-export function callsiteKey(q: QueryMessage): string {
-  return locationKey(q.callsite);
+/** `file:line`: one place to fix, whatever column (two calls on one line are one finding). */
+export function lineKey(c: SourceLocation | null): string {
+  return c ? `${c.file}:${c.line}` : '-';
+}
+
+export function locationKey(c: SourceLocation | null): string {
+  return c ? `${c.file}:${c.line}:${c.column}` : '-';
 }
 
 /** Quoted SQL for a message, shortened so the sentence stays readable. */
@@ -80,4 +98,28 @@ export function formatMs(ms: number): string {
   if (ms >= 100) return `${Math.round(ms)} ms`;
   if (ms >= 10) return `${ms.toFixed(1)} ms`;
   return `${ms.toFixed(2)} ms`;
+}
+
+/** Same text with the same params: a repeat that a cache would have saved. */
+export function valueKey(a: AnalyzedQuery): string | null {
+  if (a.q.params) return `${a.q.text}\0${a.q.params.join('\0')}`;
+  return a.shape.hasPlaceholders ? null : a.q.text;
+}
+
+const SQL_WRITES = new Set(['insert', 'update', 'delete', 'replace', 'merge', 'upsert', 'call', 'exec', 'execute', 'do']);
+const REDIS_READS = new Set(['get', 'mget', 'hget', 'hmget', 'hgetall', 'exists', 'smembers', 'sismember', 'scard', 'zrange',
+  'zrangebyscore', 'zscore', 'zcard', 'lrange', 'llen', 'ttl', 'pttl', 'type', 'strlen', 'keys', 'scan', 'hkeys', 'hvals', 'hexists']);
+
+/**
+ * Only reads can be duplicates: a repeated identical write (`UPDATE … SET n = n + 1`, INCR)
+ * may be exactly what the code means, and "reuse the first result" makes no sense for it.
+ */
+export function isRead(a: AnalyzedQuery): boolean {
+  const { db } = a.q;
+  if (db === 'redis') return REDIS_READS.has(a.shape.verb);
+  if (db === 'mongodb') {
+    const t = a.shape.text;
+    return !/insert|update|delete|replace|bulkwrite|findoneand/.test(t);
+  }
+  return !SQL_WRITES.has(a.shape.verb);
 }

@@ -1,7 +1,7 @@
 import type { DbKind } from '../../protocol';
 import { findingId, type Finding } from '../findings/finding';
 import { round3 } from '../util/units';
-import { callsiteKey, formatMs, quoteSql, type AnalyzedQuery } from './query-scopes';
+import { formatMs, lineKey, quoteSql, type AnalyzedQuery } from './query-scopes';
 
 export interface SlowQueryOptions {
   slowQueryMs: number;
@@ -20,7 +20,7 @@ export function detectSlowQueries(pid: number, queries: readonly AnalyzedQuery[]
   const groups = new Map<string, AnalyzedQuery[]>();
   for (const a of queries) {
     if (!(a.q.durationMs >= o.slowQueryMs)) continue;
-    const key = `${callsiteKey(a.q)}\0${a.q.db}\0${a.shape.fingerprint}`;
+    const key = `${lineKey(a.q.callsite)}\0${a.q.db}\0${a.shape.fingerprint}`;
     const g = groups.get(key);
     if (g) g.push(a);
     else groups.set(key, [a]);
@@ -47,6 +47,7 @@ export function detectSlowQueries(pid: number, queries: readonly AnalyzedQuery[]
         db: q.db,
         count: runs.length,
         scope: worst.scope.name,
+        fix: adviceFor(q.db),
       },
     });
   }

@@ -51,7 +51,9 @@ function idsOf(x: HeapGraph | IdSet): IdSet {
 /**
  * Leak candidates of three snapshots taken in one process: objects of `c` (final) whose ids
  * are in `b` (target) but not in `a` (baseline) — allocated between A and B and still
- * alive at C — grouped by constructor and allocation location, largest retained size first.
+ * alive at C — grouped by constructor, allocation location and the *shape* of their retainer
+ * path (dictionary keys and array indices collapsed, as memlab clusters traces), largest
+ * retained size first: a store of thousands of sessions is one group, not one per session id.
  */
 export function diffSnapshots(a: HeapGraph | IdSet, b: HeapGraph | IdSet, c: HeapGraph, opts: DiffOptions = {}): LeakGroup[] {
   const idsA = idsOf(a);
@@ -63,20 +65,28 @@ export function diffSnapshots(a: HeapGraph | IdSet, b: HeapGraph | IdSet, c: Hea
   const skipType = new Uint8Array(d.nodeTypes.length);
   d.nodeTypes.forEach((t, k) => (skipType[k] = !opts.includeInternal && INTERNAL_TYPES.has(t) ? 1 : 0));
 
+  const leaked = new Uint8Array(n);
+  for (let i = 1; i < n; i++) {
+    if (skipType[d.nodeType[i]] || paths.distance[i] === NONE) continue;
+    const id = d.nodeId[i];
+    if (hasId(idsB, id) && !hasId(idsA, id)) leaked[i] = 1;
+  }
+  const shapes = new PathShapes(c, paths);
   const groupOf = new Int32Array(n).fill(-1);
   const groups: LeakGroup[] = [];
   const byKey = new Map<string, number>();
   const nearest: number[] = [];
   for (let i = 1; i < n; i++) {
-    if (skipType[d.nodeType[i]] || paths.distance[i] === NONE) continue;
+    // a leaked object held by another leaked object is part of it (a session's history array,
+    // an entry's payload string, a closure's context): counted in its retained size, not apart
+    if (!leaked[i] || leaked[paths.viaNode[i]]) continue;
     const id = d.nodeId[i];
-    if (!hasId(idsB, id) || hasId(idsA, id)) continue;
     const type = c.nodeTypeName(i);
     const name = STRING_TYPES.has(type) ? '(string)' : c.nodeName(i) || `(${type})`;
     const site = siteOf(c, i, urls);
-    // Plain objects and arrays have no site of their own: what holds them tells the app's
-    // leaking `history` entries apart from the runtime's objects of the same constructor.
-    const key = `${type}\0${name}\0${site.key}\0${holderOf(c, paths, i)}`;
+    // Plain objects and arrays have no site of their own: the path that holds them tells the
+    // app's leaking `history` entries apart from the runtime's objects of the same constructor.
+    const key = `${type}\0${name}\0${site.key}\0${shapes.of(i)}`;
     let gi = byKey.get(key);
     if (gi === undefined) {
       gi = groups.length;
@@ -104,21 +114,77 @@ export function diffSnapshots(a: HeapGraph | IdSet, b: HeapGraph | IdSet, c: Hea
   return groups.sort((x, y) => y.retainedSize - x.retainedSize || y.count - x.count);
 }
 
+/** A property edge whose name is data, not code: an id, a number, a hash, a URL. */
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+function isKeyLike(label: string): boolean {
+  if (!IDENTIFIER.test(label)) return true;
+  return label.length >= 12 && /\d/.test(label) && /[A-Za-z]/.test(label);
+}
+/** An object with this many properties is a dictionary: all its property names are keys. */
+const DICTIONARY_EDGES = 256;
+/** Steps walked up per node before taking a memoised ancestor's shape. */
+const MAX_WALK = 10_000;
+
 /**
- * The nearest named owner on the shortest retainer path: the first property or variable edge
- * above the object (`Object 'history'` for an element of an array held as `history`).
+ * Retainer path shapes, one small integer per node: the shape of a node is its parent's shape,
+ * the edge (array indices and dictionary keys collapsed) and the node's kind. Memoised, so each
+ * node is visited once however many leaked objects hang below it.
  */
-function holderOf(c: HeapGraph, paths: ReturnType<typeof shortestPaths>, i: number): string {
-  let v = i;
-  for (let step = 0; step < 8 && v !== 0; step++) {
-    const parent = paths.viaNode[v];
-    if (parent === 0) return '';
-    const e = paths.viaEdge[v];
-    const t = c.edgeTypeName(e);
-    if (t === 'property' || t === 'context') return `${c.nodeName(parent)} '${c.edgeLabel(e)}'`;
-    v = parent;
+class PathShapes {
+  private readonly shape: Int32Array;
+  private readonly ids = new Map<string, number>();
+
+  constructor(private readonly c: HeapGraph, private readonly paths: ReturnType<typeof shortestPaths>) {
+    this.shape = new Int32Array(c.nodeCount).fill(-1);
+    this.shape[0] = 0;
   }
-  return '';
+
+  of(i: number): number {
+    const chain: number[] = [];
+    let v = i;
+    while (this.shape[v] < 0 && chain.length < MAX_WALK) {
+      chain.push(v);
+      const parent = this.paths.viaNode[v];
+      if (parent === NONE) break;
+      v = parent;
+    }
+    let parentShape = this.shape[v] < 0 ? 0 : this.shape[v];
+    for (let k = chain.length - 1; k >= 0; k--) {
+      const node = chain[k];
+      parentShape = this.intern(`${parentShape}|${this.step(node)}`);
+      this.shape[node] = parentShape;
+    }
+    return this.shape[i];
+  }
+
+  private step(node: number): string {
+    const { c } = this;
+    const parent = this.paths.viaNode[node];
+    const e = this.paths.viaEdge[node];
+    const type = c.nodeTypeName(node);
+    // strings are named by their content, numbers by their value: only their type is shape
+    const what = type === 'object' || type === 'closure' || type === 'native' || type === 'synthetic' ? `${type}:${c.nodeName(node)}` : type;
+    if (parent === NONE || e === NONE) return what;
+    const edgeType = c.edgeTypeName(e);
+    let edge: string;
+    if (edgeType === 'element' || edgeType === 'hidden') edge = `${edgeType}[]`;
+    else if (edgeType === 'property') {
+      const label = c.edgeLabel(e);
+      const many = c.data.firstEdge[parent + 1] - c.data.firstEdge[parent] > DICTIONARY_EDGES;
+      edge = many || isKeyLike(label) ? 'property[key]' : `property:${label}`;
+    } else {
+      const label = c.edgeLabel(e);
+      // slots of V8's own tables (a dictionary's hash table, a context's slots) are indices too
+      edge = /^\d+$/.test(label) ? `${edgeType}[]` : `${edgeType}:${label}`;
+    }
+    return `${edge}>${what}`;
+  }
+
+  private intern(key: string): number {
+    let id = this.ids.get(key);
+    if (id === undefined) this.ids.set(key, (id = this.ids.size + 1));
+    return id;
+  }
 }
 
 /** Like DevTools' class retained size: walk the dominator tree, count only a group's topmost members. */

@@ -11,3 +11,4 @@ export { shortestPaths, retainerPath, type RetainerStep, type ShortestPaths } fr
 export { diffSnapshots, type DiffOptions, type IdSet, type LeakGroup, type SourceLocation as HeapSourceLocation } from './diff';
 export { formatLeakGroups, formatBytes } from './format';
 export { formatRetainerPath } from './retainers';
+export { compareSnapshotFiles, type SnapshotFiles, type SnapshotStep } from './compare-files';

@@ -27,8 +27,13 @@ export interface RequestFigures {
 export interface RunFigures extends RequestFigures {
   /** every query, inside a request or not */
   queriesTotal: number;
-  /** Theil–Sen slope of heapUsed over time, summed over processes (bytes per minute); null for < 3 samples */
+  /**
+   * Theil–Sen slope of heapUsed over time, summed over processes (bytes per minute); null when
+   * no process has 60 s and 5 memory samples behind it (never extrapolated from seconds)
+   */
   heapSlopeBytesPerMin: number | null;
+  /** the longest span of memory samples of any process (ms): the window behind the heap slope */
+  heapWindowMs: number;
   /** highest RSS of any process (bytes); null without memory samples */
   peakRssBytes: number | null;
   /** time in GC over process lifetime, all processes (0..1) */

@@ -1,5 +1,10 @@
 import type { HttpMessage } from '../../protocol';
 import { theilSenSlope } from '../stats/trend-stats';
+
+/** The heap slope is a figure only over this much time of memory samples (ms) … */
+export const MIN_SLOPE_WINDOW_MS = 60_000;
+/** … and this many samples; shorter runs show "not enough data". */
+const MIN_SLOPE_SAMPLES = 5;
 import type { Report } from './types';
 import type { Session } from '../session/session';
 import { round3 } from '../util/units';
@@ -108,10 +113,14 @@ function runtimeFigures(sessions: readonly Session[]) {
   const rss: number[] = [];
   const gcPerSecond: number[] = [];
   const loop: number[] = [];
+  let heapWindowMs = 0;
   for (const s of sessions) {
     const memory = s.memory.toArray();
     const points = memory.map((m) => ({ x: m.t / 60_000, y: m.heapUsed }));
-    if (points.length >= 3) {
+    const windowMs = memory.length ? memory[memory.length - 1].t - memory[0].t : 0;
+    heapWindowMs = Math.max(heapWindowMs, windowMs);
+    // a slope per minute from seconds of samples is extrapolation, not a figure
+    if (points.length >= MIN_SLOPE_SAMPLES && windowMs >= MIN_SLOPE_WINDOW_MS) {
       slopeSum = (slopeSum ?? 0) + theilSenSlope(points);
       const ci = senInterval(points);
       if (ci) {
@@ -138,6 +147,7 @@ function runtimeFigures(sessions: readonly Session[]) {
   return {
     figures: {
       heapSlopeBytesPerMin: slopeSum === null || !Number.isFinite(slopeSum) ? null : Math.round(slopeSum),
+      heapWindowMs: Math.round(heapWindowMs),
       peakRssBytes: peakRss,
       gcShare: aliveMs > 0 ? round3(gcMs / aliveMs) : 0,
       eventLoopP99Ms: loopP99 === null ? null : round3(loopP99),

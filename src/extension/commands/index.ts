@@ -5,7 +5,7 @@ import { stopProfiling } from './stop';
 import { showStatus } from './show-status';
 import { exportReport } from './export-report';
 import { clearFindings } from './clear-findings';
-import { copyQuery, revealFinding } from './finding-actions';
+import { copyFix, copyQuery, revealFinding } from './finding-actions';
 import { showCharts } from './show-charts';
 import { compareWithBaseline } from './compare-baseline';
 import { attachToNodeProcess } from '../attach/attach-command';
@@ -16,7 +16,7 @@ import { startCpuProfile, stopCpuProfile } from './cpu-profile';
 /**
  * Every command the extension registers, by the id package.json contributes. One table, so the
  * manifest test can check that no contributed command lacks a handler (and the reverse).
- * `revealFinding` and `copyQuery` take a finding key: quick fixes call them, the palette hides them.
+ * `revealFinding`, `copyQuery` and `copyFix` take a finding key: quick fixes call them, the palette hides them.
  */
 export const COMMANDS: Readonly<Record<string, CommandHandler>> = {
   'perfLens.attach': attachToNodeProcess,
@@ -34,6 +34,7 @@ export const COMMANDS: Readonly<Record<string, CommandHandler>> = {
   'perfLens.stopCpuProfile': stopCpuProfile,
   'perfLens.revealFinding': revealFinding,
   'perfLens.copyQuery': copyQuery,
+  'perfLens.copyFix': copyFix,
 };
 
 export type { CommandContext, CommandHandler, FindingsUi } from './context';

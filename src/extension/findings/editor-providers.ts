@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { DIAGNOSTIC_SOURCE } from './finding-diagnostics';
 import { findingHoverMarkdown } from './finding-hover';
 import type { FindingDiagnostics } from './diagnostics';
-import { ignoreCommentInsert, queryText } from './quick-fixes';
+import { ignoreCommentInsert, fixText, queryText } from './quick-fixes';
 
 /** The numbers behind a Perf Lens diagnostic under the pointer, as a Markdown table. */
 export class FindingHoverProvider implements vscode.HoverProvider {
@@ -42,6 +42,14 @@ export class FindingCodeActions implements vscode.CodeActionProvider {
         show.command = { command: 'perfLens.revealFinding', title: 'Show in Perf Lens', arguments: [key] };
         show.diagnostics = [diagnostic];
         actions.push(show);
+        const fix = fixText(f);
+        if (fix) {
+          const title = `Copy fix: ${fix.length > 80 ? `${fix.slice(0, 79)}…` : fix}`;
+          const copyFix = new vscode.CodeAction(title, vscode.CodeActionKind.QuickFix);
+          copyFix.command = { command: 'perfLens.copyFix', title: 'Copy fix', arguments: [key] };
+          copyFix.diagnostics = [diagnostic];
+          actions.push(copyFix);
+        }
         if (queryText(f)) {
           const copy = new vscode.CodeAction('Copy query', vscode.CodeActionKind.QuickFix);
           copy.command = { command: 'perfLens.copyQuery', title: 'Copy query', arguments: [key] };

@@ -22,6 +22,11 @@ export function ignoreCommentInsert(f: Finding, lineText: string | undefined): T
   return { line: f.location.line - 1, character: 0, text: `${indentation(lineText ?? '')}// perf-lens-ignore ${f.kind}\n` };
 }
 
+/** *Copy fix*: the finding's advice in the words of what the app uses (`withRelated`, `= ANY($1)`), or null. */
+export function fixText(f: Finding): string | null {
+  return typeof f.data.fix === 'string' && f.data.fix ? f.data.fix : null;
+}
+
 /** *Copy query*: the SQL a query finding is about, or null. */
 export function queryText(f: Finding): string | null {
   return QUERY_KINDS.has(f.kind) && typeof f.data.sample === 'string' && f.data.sample ? f.data.sample : null;

@@ -1,4 +1,5 @@
-import { FIGURE_INFO, type FigureName } from '../figures-types';
+import { FIGURE_INFO, type FigureName, type RunFigures } from '../figures-types';
+import { MIN_SLOPE_WINDOW_MS } from '../figures';
 
 const MB = 1024 * 1024;
 
@@ -41,4 +42,18 @@ export function formatChange(name: FigureName, delta: number | null): string {
 
 export function figureLabel(name: FigureName): string {
   return FIGURE_INFO[name].label;
+}
+
+/**
+ * A whole-run figure with what it knows of its window: a heap slope the run was too short to
+ * support reads "not enough data (2.8 s of heap samples; needs 60 s)", never a number.
+ */
+export function formatRunFigure(overall: RunFigures, name: FigureName): string {
+  const value = (overall as unknown as Record<string, number | null | undefined>)[name];
+  if (name === 'heapSlopeBytesPerMin' && (value === null || value === undefined)) {
+    const window = overall.heapWindowMs;
+    const seen = typeof window === 'number' && window > 0 ? `${(window / 1000).toFixed(1)} s of heap samples; ` : '';
+    return `not enough data (${seen}needs ${MIN_SLOPE_WINDOW_MS / 1000} s)`;
+  }
+  return formatFigure(name, value);
 }

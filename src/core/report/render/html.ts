@@ -10,7 +10,7 @@ import { formatMs as ms, MB } from '../../util/units';
 import type { ProcessReport } from '../types';
 import type { Breach } from '../budgets';
 import { FIGURE_NAMES, type FigureName, type Figures, type ReportWithFigures, type RequestFigures } from '../figures-types';
-import { figureLabel, formatFigure } from './format-figures';
+import { figureLabel, formatFigure, formatRunFigure } from './format-figures';
 import { esc } from './html-escape';
 import { sourceExcerpt } from '../source-lines';
 import { readSourceFromDisk, type SourceReader } from '../../util/source-text';
@@ -128,8 +128,7 @@ const ROUTE_COLUMNS: (keyof RequestFigures & FigureName)[] = ['requests', 'error
 
 function figuresSection(f: Figures): string {
   const overall = FIGURE_NAMES.map((name) => {
-    const v = (f.overall as unknown as Record<string, number | null>)[name];
-    return `<tr><th>${esc(figureLabel(name))}</th><td class="num">${esc(formatFigure(name, v))}</td></tr>`;
+    return `<tr><th>${esc(figureLabel(name))}</th><td class="num">${esc(formatRunFigure(f.overall, name))}</td></tr>`;
   }).join('');
   const head = ROUTE_COLUMNS.map((c) => `<th class="num">${esc(figureLabel(c))}</th>`).join('');
   const rows = Object.entries(f.routes)

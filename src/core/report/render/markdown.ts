@@ -1,7 +1,7 @@
 import { formatMarkdownReport } from './markdown-report';
 import type { Breach } from '../budgets';
 import { FIGURE_NAMES, type FigureName, type Figures, type ReportWithFigures, type RequestFigures } from '../figures-types';
-import { figureLabel, formatFigure } from './format-figures';
+import { figureLabel, formatFigure, formatRunFigure } from './format-figures';
 
 const ROUTE_COLUMNS: (keyof RequestFigures & FigureName)[] = ['requests', 'errors', 'errorRate', 'p50Ms', 'p95Ms', 'p99Ms', 'throughputPerS', 'queriesPerRequest'];
 
@@ -15,7 +15,7 @@ export function markdownBudgets(breaches: readonly Breach[]): string {
 
 /** `## Key figures`: the whole run, then one row per route. */
 export function markdownFigures(f: Figures): string {
-  const overall = FIGURE_NAMES.map((n: FigureName) => `| ${figureLabel(n)} | ${formatFigure(n, (f.overall as unknown as Record<string, number | null>)[n])} |`);
+  const overall = FIGURE_NAMES.map((n: FigureName) => `| ${figureLabel(n)} | ${formatRunFigure(f.overall, n)} |`);
   const lines = ['## Key figures', '', '| whole run | |', '| --- | ---: |', ...overall, ''];
   const routes = Object.entries(f.routes);
   if (routes.length) {
