@@ -3,11 +3,16 @@
 // keep-alive clients, and returns the JSON report with helpers to read its findings.
 //   const run = await profileApp({ entry, env, concurrency: 8, requests: [{ path: '/api/x', times: 20 }] });
 //   run.nPlusOne() ; run.findingsAt(file, line) ; run.scopeNames()
-const { CLI } = require('./build');
+// Also the setup the real-app tests share (DB_* env, signed request rounds, tsc builds, saved runs);
+// the checks of a run against an app's expectations are in real-app-expectations.js.
+const { CLI, ROOT } = require('./build');
 const assert = require('node:assert/strict');
+const { execFile } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { promisify } = require('node:util');
+const jwt = require('jsonwebtoken');
 const { runCli, readJson } = require('./cli');
 
 const LOAD = path.join(__dirname, '..', 'fixtures', 'real-apps', 'load.js');
@@ -29,6 +34,11 @@ function lineOf(file, name) {
   const line = lineMarkers(file).get(name);
   if (line === undefined) throw new Error(`no // @line:${name} marker in ${file}`);
   return line;
+}
+
+/** The line of marker `name` in `file` as a location; `label` names it in test names and messages. */
+function markerAt(file, name, label = name) {
+  return { file, line: lineOf(file, name), name: label };
 }
 
 /**
@@ -100,4 +110,56 @@ class AppRun {
   }
 }
 
-module.exports = { profileApp, lineMarkers, lineOf, AppRun };
+/** "8 concurrent clients" / "1 concurrent client", as the describe() names say it. */
+function concurrentClients(n) {
+  return `${n} concurrent client${n > 1 ? 's' : ''}`;
+}
+
+/** The DB_* variables the fixture apps connect with, for a started MariaDB or PostgreSQL. */
+function dbEnv(db) {
+  return { DB_HOST: db.host, DB_PORT: String(db.port), DB_USER: db.user, DB_PASSWORD: db.password, DB_NAME: db.database };
+}
+
+/** An `authorization` value (`Token <jwt>`) for each of `usernames`, whose ids are 1, 2, … in order. */
+function signedTokens(usernames, secret) {
+  return usernames.map((username, i) => `Token ${jwt.sign({ id: i + 1, username }, secret, { expiresIn: '1h' })}`);
+}
+
+/**
+ * `times` rounds of every route ({ method, path, body? }), interleaved so that concurrent requests
+ * are of different routes, the signed-in user rotating over `tokens` (so no route always has one user).
+ */
+function roundsOfRoutes(routes, times, tokens) {
+  const requests = [];
+  for (let i = 0; i < times; i++) {
+    routes.forEach((r, j) => {
+      requests.push({
+        method: r.method,
+        path: r.path,
+        headers: { authorization: tokens[(i + j) % tokens.length] },
+        ...(r.body ? { body: r.body } : {}),
+      });
+    });
+  }
+  return requests;
+}
+
+/** Compiles `app` with tsc -p `tsconfig` into a fresh `outDir` (no stale .js of a removed .ts). */
+async function compileTypeScript(app, tsconfig, outDir) {
+  fs.rmSync(path.join(app, outDir), { recursive: true, force: true });
+  const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  await promisify(execFile)(process.execPath, [tsc, '-p', path.join(app, tsconfig)], { cwd: app }).catch((err) => {
+    throw new Error(`tsc -p ${tsconfig} failed:\n${err.stdout}\n${err.stderr}`);
+  });
+}
+
+/** Keeps a run's report and CLI output in `dir` as report-NAME.json and cli-NAME.txt, to look at them. */
+function saveRun(dir, name, run) {
+  fs.writeFileSync(path.join(dir, `report-${name}.json`), JSON.stringify(run.report, null, 2));
+  fs.writeFileSync(path.join(dir, `cli-${name}.txt`), `${run.cli.stdout}\n--- stderr\n${run.cli.stderr}`);
+}
+
+module.exports = {
+  profileApp, lineMarkers, lineOf, markerAt, AppRun,
+  concurrentClients, dbEnv, signedTokens, roundsOfRoutes, compileTypeScript, saveRun,
+};

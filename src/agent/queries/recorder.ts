@@ -78,7 +78,9 @@ export class QueryRecorder {
     let capture = this.callsite(scope === null ? '' : scope.name, text, entry);
     if (capture.callsite === null && this.fallback !== null) capture = this.fallback() ?? capture;
     const library = capture.callsite === null ? capture.library : undefined;
-    const orm = capture.orm ?? (this.entry === null ? undefined : this.entry()?.orm);
+    // the ORM entry the app called (outermost) names the ORM better than the library frame
+    // under an async app frame, which may be the query builder the ORM runs on (knex under Objection)
+    const orm = (this.entry === null ? undefined : this.entry()?.orm) ?? capture.orm;
     return {
       t,
       db,

@@ -3,7 +3,7 @@ import { findingId, type Finding, type RelatedInformation } from '../findings/fi
 import { round3 } from '../util/units';
 import { nPlusOneFix } from './fix-advice';
 import { nPlusOneSeverity } from './n-plus-one-severity';
-import { formatMs, isRead, lineKey, locationKey, quoteSql, valueKey, type AnalyzedQuery, type QueryScopeGroup } from './query-scopes';
+import { formatMs, isRead, lineKey, locationKey, NO_SCOPE_NAME, quoteSql, valueKey, type AnalyzedQuery, type QueryScopeGroup } from './query-scopes';
 
 export interface NPlusOneOptions {
   /** repeats of one fingerprint from one line in one scope that make an N+1 */
@@ -90,11 +90,14 @@ function distinctQuotes(fingerprints: Iterable<string>, max = 120): Map<string, 
   return quotes;
 }
 
+/** `in GET /posts`, or `outside any request`. */
+const within = (name: string): string => (name === NO_SCOPE_NAME ? name : `in ${name}`);
+
 function describeRoutes(routes: RouteHits[], worst: ScopeHit): string {
   const shown = routes.slice(0, 3).map((r) => {
     const max = Math.max(...r.counts);
-    if (!r.hits.includes(worst)) return `${max} in ${r.name}`;
-    return r.counts.length > 1 ? `${r.name} (the most of ${r.counts.length} requests)` : r.name;
+    if (!r.hits.includes(worst)) return `${max} ${within(r.name)}`;
+    return r.counts.length > 1 && r.name !== NO_SCOPE_NAME ? `${within(r.name)} (the most of ${r.counts.length} requests)` : within(r.name);
   });
   const more = routes.length - shown.length;
   return shown.join(', ') + (more > 0 ? ` and ${more} more route${more > 1 ? 's' : ''}` : '');
@@ -229,7 +232,7 @@ export function detectNPlusOne(pid: number, scopes: readonly QueryScopeGroup[], 
     const fix = nPlusOneFix({ db: first.db, verb: shape.verb, column: shape.keyColumn, orm, callerLibrary });
     const dupNote = duplicates > 0 ? ` ${duplicates} of them repeat the same values.` : '';
     const message =
-      `N+1 query: ${quotes.get(shape.fingerprint) ?? quoteSql(shape.fingerprint)} ran ${count} times in ${describeRoutes(routes, worst)}, ` +
+      `N+1 query: ${quotes.get(shape.fingerprint) ?? quoteSql(shape.fingerprint)} ran ${count} times ${describeRoutes(routes, worst)}, ` +
       `${formatMs(worst.totalMs)} in total (${formatMs(avg)} on average).${dupNote} ` +
       fix +
       (cost.why ? ` ${cost.why}` : '') +

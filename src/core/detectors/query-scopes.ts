@@ -22,6 +22,8 @@ export interface QueryScopeGroup {
 
 /** Shown as the scope of queries issued outside any request. */
 export const NO_SCOPE_NAME = 'outside any request';
+/** The name the agent gives the scope of a burst of work outside any request (agent/scope.ts). */
+const AGENT_BURST_NAME = 'burst';
 
 /**
  * Groups queries by scope id. Queries without a scope are split into bursts: a new burst
@@ -47,8 +49,11 @@ export function groupByScope(
   const unscoped: Array<Omit<AnalyzedQuery, 'scope'>> = [];
   for (const item of items) {
     const s = item.q.scope;
-    if (s && typeof s.id === 'string') add(`s:${s.id}`, names?.get(s.id) ?? (s.name || s.id), item, s.id);
-    else unscoped.push(item);
+    if (s && typeof s.id === 'string') {
+      // the agent's own bursts (work outside any request, grouped in the app) are no request
+      if (s.name === AGENT_BURST_NAME && !names?.has(s.id)) add(`a:${s.id}`, NO_SCOPE_NAME, item);
+      else add(`s:${s.id}`, names?.get(s.id) ?? (s.name || s.id), item, s.id);
+    } else unscoped.push(item);
   }
   unscoped.sort((a, b) => a.q.t - b.q.t || a.index - b.index);
   let burst = 0;
@@ -100,9 +105,16 @@ export function formatMs(ms: number): string {
   return `${ms.toFixed(2)} ms`;
 }
 
+/** How the agent names a value it does not copy (params.ts): `[object]`, `[array 40]`, `[function]`. */
+const OPAQUE_PARAM = /^\[(?:object|array(?: \d+)?|function|symbol)\]$/;
+
 /** Same text with the same params: a repeat that a cache would have saved. */
 export function valueKey(a: AnalyzedQuery): string | null {
-  if (a.q.params) return `${a.q.text}\0${a.q.params.join('\0')}`;
+  if (a.q.params) {
+    // an object or a long array the agent could only name is no known value
+    if (a.q.params.some((p) => OPAQUE_PARAM.test(p))) return null;
+    return `${a.q.text}\0${a.q.params.join('\0')}`;
+  }
   return a.shape.hasPlaceholders ? null : a.q.text;
 }
 

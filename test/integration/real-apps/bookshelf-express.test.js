@@ -9,6 +9,7 @@ const assert = require('node:assert/strict');
 const path = require('node:path');
 const jwt = require('jsonwebtoken');
 const { profileApp, lineOf } = require('../../helpers/real-app');
+const { whereIn, nPlusOneMessagesAt, itSpeaksTheOrmAndCostsTheSeverity } = require('../../helpers/real-app-expectations');
 const { startPostgres } = require('../../helpers/postgres');
 
 const APP = path.join(__dirname, '..', '..', 'fixtures', 'real-apps', 'bookshelf-express');
@@ -81,7 +82,7 @@ const SQL = {
   following: /from "?follows"? where "?follower_id"? = .* and "?followed_id"? = /i,
 };
 
-const where = (loc) => (loc ? `${path.relative(APP, loc.file)}:${loc.line}` : 'null');
+const where = whereIn(APP);
 // A caller is named only where the call site is shared by several callers (the helper): a call
 // site with one caller is the loop itself, and its caller (the controller) is no loop.
 const same = (loc, expected) =>
@@ -137,6 +138,7 @@ after(async () => {
 for (const concurrency of [8, 1]) {
   describe(`Bookshelf + Express Conduit, ${concurrency} client${concurrency > 1 ? 's' : ''}, pool max 2`, () => {
     let run;
+    itSpeaksTheOrmAndCostsTheSeverity(() => run, { speaks: [{ orm: 'bookshelf', fix: /withRelated/ }] });
     before(async () => {
       run = await profileApp({
         entry: path.join(APP, 'server.js'),
@@ -195,7 +197,7 @@ for (const concurrency of [8, 1]) {
         for (const r of f.data.routes ?? []) assert.ok(!quiet.includes(r.scope), `N+1 route ${r.scope}: ${f.message}`);
       }
       for (const line of [LINES.feedEager, LINES.tagsList, LINES.articlesList, LINES.commentsList, LINES.followersList, LINES.favoritesList]) {
-        assert.deepEqual(run.findingsAt(line.file, line.line, 'n-plus-one').map((f) => f.message), [], `N+1 at ${where(line)}`);
+        assert.deepEqual(nPlusOneMessagesAt(run, line), [], `N+1 at ${where(line)}`);
       }
     });
 

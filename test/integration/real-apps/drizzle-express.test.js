@@ -12,9 +12,11 @@ const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const jwt = require('jsonwebtoken');
 const { startMariadb } = require('../../helpers/mariadb');
-const { profileApp, lineOf } = require('../../helpers/real-app');
+const { profileApp, markerAt, concurrentClients, dbEnv, signedTokens, roundsOfRoutes } = require('../../helpers/real-app');
+const {
+  whereIn, scopesOf, unlocatedFindings, assertRouteFigures,
+  itChecksEachNPlusOneByRoute, assertNoOtherNPlusOneByRoute, nPlusOneLinksInto, itSpeaksTheOrmAndCostsTheSeverity } = require('../../helpers/real-app-expectations');
 
 const APP = fs.realpathSync(path.join(__dirname, '..', '..', 'fixtures', 'real-apps', 'drizzle-express'));
 const ENTRY = path.join(APP, 'server.js');
@@ -23,7 +25,7 @@ const data = require(path.join(APP, 'db', 'seed.js'));
 const SECRET = 'express-drizzle-test-secret';
 const TIMES = 12; // each route, per run
 const file = (rel) => path.join(APP, rel);
-const at = (rel, marker) => ({ file: file(rel), line: lineOf(file(rel), marker), name: `${rel}:${marker}` });
+const at = (rel, marker) => markerAt(file(rel), marker, `${rel}:${marker}`);
 
 const ADA = data.USERNAMES[0];
 const ROUTES = [
@@ -128,22 +130,14 @@ const ONCE_PER_REQUEST = [
   at('services/author-service.js', 'authors-list'),
 ];
 
-const where = (loc) => (loc ? `${path.relative(APP, loc.file)}:${loc.line}` : 'null');
+const where = whereIn(APP);
 const sameLine = (loc, want) => !!loc && loc.file === want.file && loc.line === want.line;
 
 /** The N+1 findings with e's SQL shape that are on e's line or in e's route, wherever they landed. */
 function candidates(run, e) {
   return run.nPlusOne().filter(
-    (f) => e.sql.test(shape(f.data.fingerprint)) &&
-      (sameLine(f.location, e.at) || f.data.scope === e.scope || (f.data.routes ?? []).some((r) => r.scope === e.scope)),
+    (f) => e.sql.test(shape(f.data.fingerprint)) && (sameLine(f.location, e.at) || scopesOf(f).includes(e.scope)),
   );
-}
-
-/** The one N+1 finding of `e` (found by its SQL and its line or route, so each is checked on its own). */
-function findingOf(run, e) {
-  const found = candidates(run, e);
-  assert.equal(found.length, 1, `expected one N+1 finding for the ${e.what} in ${e.scope}, got ${found.length}:\n${run.describe()}`);
-  return found[0];
 }
 
 let db;
@@ -152,14 +146,7 @@ let env;
 before(async () => {
   db = await startMariadb({ database: 'blog' });
   await data.seed(db);
-  env = {
-    DB_HOST: db.host,
-    DB_PORT: String(db.port),
-    DB_USER: db.user,
-    DB_PASSWORD: db.password,
-    DB_NAME: db.database,
-    JWT_SECRET: SECRET,
-  };
+  env = { ...dbEnv(db), JWT_SECRET: SECRET };
 });
 
 after(async () => {
@@ -167,25 +154,12 @@ after(async () => {
 });
 
 /** The request plan: TIMES rounds of every route, the signed-in user rotating over three. */
-function plan() {
-  const tokens = [1, 2, 3].map((id) => `Token ${jwt.sign({ id, username: data.USERNAMES[id - 1] }, SECRET, { expiresIn: '1h' })}`);
-  const requests = [];
-  for (let i = 0; i < TIMES; i++) {
-    ROUTES.forEach((r, j) => {
-      requests.push({
-        method: r.method,
-        path: r.path,
-        headers: { authorization: tokens[(i + j) % tokens.length] },
-        ...(r.body ? { body: r.body } : {}),
-      });
-    });
-  }
-  return requests;
-}
+const plan = () => roundsOfRoutes(ROUTES, TIMES, signedTokens(data.USERNAMES.slice(0, 3), SECRET));
 
 for (const concurrency of [8, 1]) {
-  describe(`drizzle-express, ${concurrency} concurrent client${concurrency > 1 ? 's' : ''}`, () => {
+  describe(`drizzle-express, ${concurrentClients(concurrency)}`, () => {
     let run;
+    itSpeaksTheOrmAndCostsTheSeverity(() => run, { speaks: [{ orm: 'drizzle-orm', fix: /with: \{ relation: true \}/ }] });
     before(async () => {
       run = await profileApp({ entry: ENTRY, root: APP, env, concurrency, requests: plan(), timeoutMs: 120_000 });
     });
@@ -195,77 +169,22 @@ for (const concurrency of [8, 1]) {
       assert.deepEqual(run.load.failures, []);
     });
 
-    for (const e of EXPECTED) {
-      it(`finds the ${e.what}: count, route template, "1" query`, () => {
-        const f = findingOf(run, e);
-        assert.equal(f.data.count, e.count, `count of ${e.at.name}: ${f.message}`);
-        assert.equal(f.data.scope, e.scope, `scope of ${e.at.name}`);
-        assert.equal(f.data.scopes, TIMES * e.routes.length, `requests that showed ${e.at.name}`);
-        assert.equal(f.data.db, 'mysql');
-        assert.ok(f.related.length >= 1, `no related "1" query: ${JSON.stringify(f.related)}`);
-        assert.equal(where(f.related[0].location), where(e.one), `the "1" query of ${e.at.name}`);
-      });
-
-      it(`puts the ${e.what} on ${e.at.name} (line ${e.at.line})`, () => {
-        const f = findingOf(run, e);
-        assert.equal(where(f.location), where(e.at), f.message);
-        assert.equal(run.findingsAt(e.at.file, e.at.line, 'n-plus-one').length, 1);
-      });
-
-      it(`lists every route of ${e.at.name} with exact per-request counts`, () => {
-        const f = findingOf(run, e);
-        assert.ok(Array.isArray(f.data.routes), `data.routes is ${JSON.stringify(f.data.routes)}`);
-        const got = [...f.data.routes].sort((a, b) => a.scope.localeCompare(b.scope));
-        const want = [...e.routes].sort((a, b) => a.scope.localeCompare(b.scope));
-        // All routes compared at once, so one failure shows every difference.
-        const row = (r) => ({ scope: r.scope, requests: r.requests, count: r.count, minCount: r.minCount, caller: where(r.caller) });
-        assert.deepEqual(
-          got.map(row),
-          want.map((w) => row({ ...w, requests: TIMES, minCount: w.count })),
-          `data.routes of ${e.at.name}: ${JSON.stringify(f.data.routes)}`,
-        );
-      });
-    }
+    itChecksEachNPlusOneByRoute(() => run, { expected: EXPECTED, candidates, times: TIMES, db: 'mysql', where });
 
     it('reports no other N+1: none on the one-query and eager routes, none on once-per-request lines', () => {
-      const expected = new Set(EXPECTED.flatMap((e) => candidates(run, e).slice(0, 1)));
-      const extra = run.nPlusOne().filter((f) => !expected.has(f));
-      assert.deepEqual(extra.map((f) => `${where(f.location)} ${f.data.scope} ×${f.data.count}`), [], run.describe());
-      for (const f of run.nPlusOne()) {
-        const scopes = [f.data.scope, ...(f.data.routes ?? []).map((r) => r.scope)];
-        for (const s of scopes) assert.ok(!CLEAN_SCOPES.includes(s), `an N+1 in ${s}: ${f.message}`);
-      }
-      for (const loc of ONCE_PER_REQUEST) {
-        assert.deepEqual(run.findingsAt(loc.file, loc.line, 'n-plus-one').map((f) => f.message), [], `N+1 on ${loc.name}`);
-      }
+      assertNoOtherNPlusOneByRoute(run, { expected: EXPECTED, candidates, where, cleanScopes: CLEAN_SCOPES, oncePerRequest: ONCE_PER_REQUEST });
     });
 
     it('points no N+1 at the auth middleware as a caller or related line', () => {
-      const bad = [];
-      for (const f of run.nPlusOne()) {
-        for (const r of f.related) {
-          if (r.location && r.location.file.startsWith(file('middleware'))) bad.push(`${where(f.location)} → ${where(r.location)} ${r.message}`);
-        }
-        for (const r of f.data.routes ?? []) {
-          if (r.caller && r.caller.file.startsWith(file('middleware'))) bad.push(`${where(f.location)} caller ${where(r.caller)} in ${r.scope}`);
-        }
-      }
-      assert.deepEqual(bad, []);
+      assert.deepEqual(nPlusOneLinksInto(run, file('middleware'), where, { callers: true }), []);
     });
 
     it('names each request by its Express route template (nested routers included) and gives it its own queries', () => {
-      const got = Object.fromEntries(
-        Object.entries(run.report.figures.routes).map(([scope, r]) => [scope, { requests: r.requests, queriesPerRequest: r.queriesPerRequest }]),
-      );
-      const want = Object.fromEntries(
-        Object.entries(QUERIES_PER_REQUEST).map(([scope, n]) => [scope, { requests: TIMES, queriesPerRequest: n }]),
-      );
-      assert.deepEqual(got, want);
+      assertRouteFigures(run, QUERIES_PER_REQUEST, TIMES);
     });
 
     it('gives every finding a location', () => {
-      const missing = run.report.findings.filter((f) => !f.location);
-      assert.deepEqual(missing.map((f) => `${f.kind}: ${f.message}`), []);
+      assert.deepEqual(unlocatedFindings(run), []);
     });
   });
 }

@@ -6,7 +6,8 @@ const assert = require('node:assert/strict');
 const path = require('node:path');
 const pg = require('pg');
 const { startPostgres } = require('../../helpers/postgres');
-const { profileApp, lineOf } = require('../../helpers/real-app');
+const { profileApp, lineOf, concurrentClients } = require('../../helpers/real-app');
+const { itSpeaksTheOrmAndCostsTheSeverity } = require('../../helpers/real-app-expectations');
 
 const APP = path.join(__dirname, '..', '..', 'fixtures', 'real-apps', 'esm-hono-drizzle');
 const SERVICE = path.join(APP, 'src', 'books-service.js');
@@ -28,8 +29,9 @@ before(async () => {
 after(async () => db && db.stop());
 
 for (const concurrency of [8, 1]) {
-  describe(`ESM Hono + drizzle, ${concurrency} concurrent client${concurrency > 1 ? 's' : ''}`, () => {
+  describe(`ESM Hono + drizzle, ${concurrentClients(concurrency)}`, () => {
     let run;
+    itSpeaksTheOrmAndCostsTheSeverity(() => run, { speaks: [{ orm: 'drizzle-orm', fix: /with: \{ relation: true \}/ }] });
     before(async () => {
       run = await profileApp({
         entry: path.join(APP, 'src', 'server.js'),

@@ -8,7 +8,8 @@ const { execFileSync } = require('node:child_process');
 const path = require('node:path');
 const pg = require('pg');
 const { startPostgres } = require('../../helpers/postgres');
-const { profileApp, lineOf } = require('../../helpers/real-app');
+const { profileApp, lineOf, concurrentClients } = require('../../helpers/real-app');
+const { itSpeaksTheOrmAndCostsTheSeverity } = require('../../helpers/real-app-expectations');
 const { ROOT } = require('../../helpers/cli');
 
 const APP = path.join(__dirname, '..', '..', 'fixtures', 'real-apps', 'esm-prisma');
@@ -37,8 +38,9 @@ before(async () => {
 after(async () => db && db.stop());
 
 for (const concurrency of [8, 1]) {
-  describe(`ESM Prisma client under tsx, ${concurrency} concurrent client${concurrency > 1 ? 's' : ''}`, () => {
+  describe(`ESM Prisma client under tsx, ${concurrentClients(concurrency)}`, () => {
     let run;
+    itSpeaksTheOrmAndCostsTheSeverity(() => run, { speaks: [{ orm: '@prisma/client', fix: /include: \{ relation: true \}|\(Prisma: createMany\(\{ data: rows \}\)\)/ }] });
     before(async () => {
       run = await profileApp({
         entry: path.join(APP, 'src', 'server.ts'),

@@ -4,13 +4,14 @@
 const { describe, it } = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
-const { profileApp, lineOf } = require('../../helpers/real-app');
+const { profileApp, lineOf, concurrentClients } = require('../../helpers/real-app');
+const { itSpeaksTheOrmAndCostsTheSeverity } = require('../../helpers/real-app-expectations');
 
 const APP = path.join(__dirname, '..', '..', 'fixtures', 'real-apps', 'express4-router-param');
 const USERS = path.join(APP, 'routes', 'users.js');
 
 for (const concurrency of [8, 1]) {
-  describe(`Express 4 router.param, ${concurrency} concurrent client${concurrency > 1 ? 's' : ''}`, () => {
+  describe(`Express 4 router.param, ${concurrentClients(concurrency)}`, () => {
     let run;
     it('runs', async () => {
       run = await profileApp({
@@ -30,5 +31,6 @@ for (const concurrency of [8, 1]) {
       assert.deepEqual(f.data.routes.map((r) => [r.scope, r.requests, r.count, r.minCount]), [['GET /api/users/:userId/posts', 12, 6, 6]]);
       assert.equal(run.findingsAt(USERS, lineOf(USERS, 'param-user')).length, 0, 'the param loader runs once per request');
     });
+    itSpeaksTheOrmAndCostsTheSeverity(() => run, { speaks: [{ orm: 'knex', fix: /\.whereIn\(/ }] });
   });
 }

@@ -9,10 +9,10 @@
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
-const { isDeepStrictEqual } = require('node:util');
 const jwt = require('jsonwebtoken');
 const { startPostgres } = require('../../helpers/postgres');
-const { profileApp, lineOf } = require('../../helpers/real-app');
+const { profileApp, markerAt } = require('../../helpers/real-app');
+const { whereIn, itChecksAppRunAllAtOnce, itSpeaksTheOrmAndCostsTheSeverity } = require('../../helpers/real-app-expectations');
 
 const APP = path.join(__dirname, '..', '..', 'fixtures', 'real-apps', 'mikro-orm-express');
 const { seed } = require(path.join(APP, 'seed.js'));
@@ -27,7 +27,7 @@ const TAG_SERVICE = file('services/tag-service.js');
 const USER_SERVICE = file('services/user-service.js');
 const AUTHORS_CTRL = file('controllers/authors.js');
 const TAGS_CTRL = file('controllers/tags.js');
-const at = (f, name) => ({ file: f, line: lineOf(f, name), name });
+const at = markerAt;
 
 let pg;
 let facts;
@@ -69,7 +69,10 @@ function plan() {
   return requests;
 }
 
-/** The N+1s the app has, each with its "1" query and exact count per request of each route. */
+/**
+ * The N+1s the app has, each with its "1" query and exact count per request of each route; caller:
+ * the loop line above a call site shared by 2+ callers, null for a single caller.
+ */
 function expectedNPlusOnes() {
   return [
     {
@@ -138,11 +141,12 @@ const CLEAN_ROUTES = [
   'GET /api/user', 'GET /api/tags', 'GET /api/books/feed', 'GET /api/books/:slug', 'GET /api/profiles/:username', 'PATCH /api/books/:slug',
 ];
 
-const where = (loc) => (loc ? `${path.relative(APP, loc.file)}:${loc.line}` : 'null');
+const where = whereIn(APP);
 
 for (const concurrency of [8, 1]) {
   describe(`mikro-orm-express, ${concurrency} concurrent client(s), pool max 2`, () => {
     let run;
+    itSpeaksTheOrmAndCostsTheSeverity(() => run, { speaks: [{ orm: '@mikro-orm/core', fix: /populate: \['relation'\]/ }] });
     before(async () => {
       run = await profileApp({
         entry: file('server.js'),
@@ -151,63 +155,17 @@ for (const concurrency of [8, 1]) {
         requests: plan(),
         timeoutMs: 60_000,
       });
+      if (process.env.SHOW_FINDINGS) console.log(`${concurrency} client(s):\n${run.describe()}`);
     });
 
     it('sent every request with a 2xx reply', () => {
       assert.equal(run.load.sent, 12 * TIMES);
     });
 
-    for (const name of ['books-author-loop', 'authors-books-loop', 'reviewed-book-fanout', 'review-count-helper', 'publish-tag-lookup']) {
-      it(`reports the N+1 at @line:${name} with its "1" query, exact counts and route template`, () => {
-        const e = expectedNPlusOnes().find((x) => x.at.name === name);
-        const found = run.findingsAt(e.at.file, e.at.line, 'n-plus-one');
-        assert.equal(found.length, 1, `${e.what}: one n-plus-one finding at ${where(e.at)}; findings:\n${run.describe()}`);
-        const f = found[0];
-        // Every mismatch at once, so one run shows all that is wrong with this finding.
-        const problems = [];
-        const check = (label, actual, expected) => {
-          if (!isDeepStrictEqual(actual, expected)) problems.push(`${label}: got ${JSON.stringify(actual)}, want ${JSON.stringify(expected)}`);
-        };
-        check('"1" query (related[0])', where(f.related[0]?.location), where(e.one));
-        check('data.scope', f.data.scope, e.scope);
-        check('data.count', f.data.count, Math.max(...e.routes.map((r) => r.count)));
-        check('data.scopes', f.data.scopes, TIMES * e.routes.length);
-        const routes = [...(f.data.routes ?? [])].sort((a, b) => a.scope.localeCompare(b.scope));
-        check(
-          'data.routes',
-          routes.map((r) => ({ scope: r.scope, requests: r.requests, count: r.count, minCount: r.minCount })),
-          e.routes.map((r) => ({ scope: r.scope, requests: TIMES, count: r.count, minCount: r.count })),
-        );
-        // caller: the loop line above a call site shared by 2+ callers; null for a single caller.
-        for (const r of e.routes) {
-          const got = routes.find((x) => x.scope === r.scope);
-          check(`data.routes[${r.scope}].caller`, where(got?.caller), where(r.caller));
-        }
-        assert.deepEqual(problems, [], `${e.what} at ${where(e.at)}:\n${problems.join('\n')}\n${JSON.stringify(f.data)}`);
-      });
-    }
-
-    it('reports no other N+1: none on the auth lookup, the one-query routes or the populate routes', () => {
-      const expected = new Set(expectedNPlusOnes().map((e) => where(e.at)));
-      const extra = run.nPlusOne().filter((f) => !expected.has(where(f.location)));
-      assert.deepEqual(extra.map((f) => `${where(f.location)} ${f.data.scope} ×${f.data.count}`), [], run.describe());
-      for (const loc of cleanLines()) {
-        assert.deepEqual(run.findingsAt(loc.file, loc.line, 'n-plus-one').map((f) => f.message), [], `@line:${loc.name}`);
-      }
-      for (const f of run.nPlusOne()) {
-        const scopes = [f.data.scope, ...(f.data.routes ?? []).map((r) => r.scope)];
-        for (const clean of CLEAN_ROUTES) assert.ok(!scopes.includes(clean), `${clean} shows an N+1: ${f.message}`);
-      }
-    });
-
-    it("reports nothing at all on the auth middleware's user lookup (one per request, whatever the concurrency)", () => {
-      const auth = at(file('middleware/auth.js'), 'auth-user');
-      assert.deepEqual(run.findingsAt(auth.file, auth.line).map((f) => `${f.kind}: ${f.message}`), [], run.describe());
-    });
-
-    it('gives every finding a location', () => {
-      assert.deepEqual(run.findings().filter((f) => !f.location).map((f) => `${f.kind}: ${f.message}`), []);
-      if (process.env.SHOW_FINDINGS) console.log(`${concurrency} client(s):\n${run.describe()}`);
+    itChecksAppRunAllAtOnce(() => run, {
+      names: ['books-author-loop', 'authors-books-loop', 'reviewed-book-fanout', 'review-count-helper', 'publish-tag-lookup'],
+      expected: expectedNPlusOnes, cleanLines, cleanRoutes: CLEAN_ROUTES, authLine: at(file('middleware/auth.js'), 'auth-user'), times: TIMES, where,
+      eagerRoutes: 'the populate routes', authLookup: "the auth middleware's user lookup",
     });
   });
 }

@@ -6,10 +6,10 @@
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
-const { isDeepStrictEqual } = require('node:util');
 const jwt = require('jsonwebtoken');
 const { startPostgres } = require('../../helpers/postgres');
-const { profileApp, lineOf } = require('../../helpers/real-app');
+const { profileApp, markerAt } = require('../../helpers/real-app');
+const { whereIn, itChecksAppRunAllAtOnce, itSpeaksTheOrmAndCostsTheSeverity } = require('../../helpers/real-app-expectations');
 
 const APP = path.join(__dirname, '..', '..', 'fixtures', 'real-apps', 'objection-fastify');
 const { seed } = require(path.join(APP, 'seed.js'));
@@ -22,7 +22,7 @@ const TASK_SERVICE = file('services/task-service.js');
 const LABEL_SERVICE = file('services/label-service.js');
 const PROJECTS_CTRL = file('controllers/projects.js');
 const PROFILES_CTRL = file('controllers/profiles.js');
-const at = (f, name) => ({ file: f, line: lineOf(f, name), name });
+const at = markerAt;
 
 let pg;
 let facts;
@@ -65,7 +65,10 @@ function plan() {
   return requests;
 }
 
-/** The N+1s the app has, each with its "1" query and exact count per request of each route. */
+/**
+ * The N+1s the app has, each with its "1" query and exact count per request of each route; caller:
+ * the loop line above the call site, stated where 2+ callers share it.
+ */
 function expectedNPlusOnes() {
   return [
     {
@@ -127,11 +130,23 @@ function cleanLines() {
 
 const CLEAN_ROUTES = ['GET /api/user', 'GET /api/tags', 'GET /api/projects/:slug', 'GET /api/profiles/:username', 'PATCH /api/tasks/:id'];
 
-const where = (loc) => (loc ? `${path.relative(APP, loc.file)}:${loc.line}` : 'null');
+const where = whereIn(APP);
+
+
+/** Objection's models speak withGraphFetched; the label helpers call knex directly and speak whereIn. */
+const OBJECTION_SPEAKS = {
+  speaks: [{ orm: 'objection', fix: /withGraphFetched\('relation'\)/ }, { orm: 'knex', fix: /\.whereIn\('task_id', ids\)|\(knex: \.insert\(\[rows\]\)\)/ }],
+  lines: [
+    { ...at(TASK_SERVICE, 'label-count-raw'), orm: 'knex' },
+    { ...at(LABEL_SERVICE, 'labels-helper'), orm: 'knex' },
+    { ...at(TASK_SERVICE, 'label-insert'), orm: 'knex' },
+  ],
+};
 
 for (const concurrency of [8, 1]) {
   describe(`objection-fastify, ${concurrency} concurrent client(s), knex pool max 2`, () => {
     let run;
+    itSpeaksTheOrmAndCostsTheSeverity(() => run, OBJECTION_SPEAKS);
     before(async () => {
       run = await profileApp({
         entry: file('server.js'),
@@ -140,63 +155,17 @@ for (const concurrency of [8, 1]) {
         requests: plan(),
         timeoutMs: 60_000,
       });
+      if (process.env.SHOW_FINDINGS) console.log(`${concurrency} client(s):\n${run.describe()}`);
     });
 
     it('sent every request with a 2xx reply', () => {
       assert.equal(run.load.sent, 11 * TIMES);
     });
 
-    for (const name of ['projects-tasks-loop', 'assignee-fanout', 'label-count-raw', 'labels-helper', 'label-insert']) {
-      it(`reports the N+1 at @line:${name} with its "1" query, exact counts and route template`, () => {
-        const e = expectedNPlusOnes().find((x) => x.at.name === name);
-        const found = run.findingsAt(e.at.file, e.at.line, 'n-plus-one');
-        assert.equal(found.length, 1, `${e.what}: one n-plus-one finding at ${where(e.at)}; findings:\n${run.describe()}`);
-        const f = found[0];
-        // Every mismatch at once, so one run shows all that is wrong with this finding.
-        const problems = [];
-        const check = (label, actual, expected) => {
-          if (!isDeepStrictEqual(actual, expected)) problems.push(`${label}: got ${JSON.stringify(actual)}, want ${JSON.stringify(expected)}`);
-        };
-        check('"1" query (related[0])', where(f.related[0]?.location), where(e.one));
-        check('data.scope', f.data.scope, e.scope);
-        check('data.count', f.data.count, Math.max(...e.routes.map((r) => r.count)));
-        check('data.scopes', f.data.scopes, TIMES * e.routes.length);
-        const routes = [...(f.data.routes ?? [])].sort((a, b) => a.scope.localeCompare(b.scope));
-        check(
-          'data.routes',
-          routes.map((r) => ({ scope: r.scope, requests: r.requests, count: r.count, minCount: r.minCount })),
-          e.routes.map((r) => ({ scope: r.scope, requests: TIMES, count: r.count, minCount: r.count })),
-        );
-        for (const r of e.routes) {
-          if (!r.caller) continue;
-          const got = routes.find((x) => x.scope === r.scope);
-          check(`data.routes[${r.scope}].caller`, where(got?.caller), where(r.caller));
-        }
-        assert.deepEqual(problems, [], `${e.what} at ${where(e.at)}:\n${problems.join('\n')}\n${JSON.stringify(f.data)}`);
-      });
-    }
-
-    it('reports no other N+1: none on the auth lookup, the one-query routes or the eager withGraphFetched route', () => {
-      const expected = new Set(expectedNPlusOnes().map((e) => where(e.at)));
-      const extra = run.nPlusOne().filter((f) => !expected.has(where(f.location)));
-      assert.deepEqual(extra.map((f) => `${where(f.location)} ${f.data.scope} ×${f.data.count}`), [], run.describe());
-      for (const loc of cleanLines()) {
-        assert.deepEqual(run.findingsAt(loc.file, loc.line, 'n-plus-one').map((f) => f.message), [], `@line:${loc.name}`);
-      }
-      for (const f of run.nPlusOne()) {
-        const scopes = [f.data.scope, ...(f.data.routes ?? []).map((r) => r.scope)];
-        for (const clean of CLEAN_ROUTES) assert.ok(!scopes.includes(clean), `${clean} shows an N+1: ${f.message}`);
-      }
-    });
-
-    it('reports nothing at all on the auth hook\'s user lookup (one per request, whatever the concurrency)', () => {
-      const auth = at(file('plugins/auth.js'), 'auth-user');
-      assert.deepEqual(run.findingsAt(auth.file, auth.line).map((f) => `${f.kind}: ${f.message}`), [], run.describe());
-    });
-
-    it('gives every finding a location', () => {
-      assert.deepEqual(run.findings().filter((f) => !f.location).map((f) => `${f.kind}: ${f.message}`), []);
-      if (process.env.SHOW_FINDINGS) console.log(`${concurrency} client(s):\n${run.describe()}`);
+    itChecksAppRunAllAtOnce(() => run, {
+      names: ['projects-tasks-loop', 'assignee-fanout', 'label-count-raw', 'labels-helper', 'label-insert'],
+      expected: expectedNPlusOnes, cleanLines, cleanRoutes: CLEAN_ROUTES, authLine: at(file('plugins/auth.js'), 'auth-user'), times: TIMES, where,
+      eagerRoutes: 'the eager withGraphFetched route', authLookup: "the auth hook's user lookup",
     });
   });
 }

@@ -24,7 +24,8 @@ const path = require('node:path');
 const { promisify } = require('node:util');
 const jwt = require('jsonwebtoken');
 const { startPostgres } = require('../../helpers/postgres');
-const { profileApp, lineOf } = require('../../helpers/real-app');
+const { profileApp, markerAt, concurrentClients } = require('../../helpers/real-app');
+const { whereIn, scopesOf, nPlusOneSummary, nPlusOneMessagesAt, assertRouteFigures, itSpeaksTheOrmAndCostsTheSeverity } = require('../../helpers/real-app-expectations');
 
 const APP = path.join(ROOT, 'test', 'fixtures', 'real-apps', 'prisma-hono');
 const fixture = require(path.join(APP, 'seed.js'));
@@ -39,7 +40,7 @@ const F = {
   products: path.join(SRC, 'services', 'productService.ts'),
   auth: path.join(SRC, 'middleware', 'auth.ts'),
 };
-const at = (file, name) => ({ file, line: lineOf(file, name), name });
+const at = markerAt;
 
 const ROUNDS = 10; // every route is requested ROUNDS times per run
 
@@ -209,12 +210,13 @@ function profile(concurrency, db) {
   });
 }
 
-const where = (loc) => (loc ? `${path.relative(APP, loc.file)}:${loc.line}` : 'null');
+const where = whereIn(APP);
 
 function checkRun(concurrency, db = 'postgres') {
-  const clients = `${concurrency} concurrent client${concurrency > 1 ? 's' : ''}`;
+  const clients = concurrentClients(concurrency);
   describe(db === 'postgres' ? `${clients}, pool max 2` : `SQLite (better-sqlite3 adapter), ${clients}`, () => {
     let run;
+    itSpeaksTheOrmAndCostsTheSeverity(() => run, { speaks: [{ orm: '@prisma/client', fix: /include: \{ relation: true \}|\(Prisma: createMany\(\{ data: rows \}\)\)/ }] });
     before(async () => {
       run = await profile(concurrency, db);
     });
@@ -251,15 +253,14 @@ function checkRun(concurrency, db = 'postgres') {
     }
 
     it('finds no other N+1: exactly the expected ones', () => {
-      const got = run.nPlusOne().map((f) => `${where(f.location)} ${f.data.scope} ×${f.data.count}`).sort();
+      const got = run.nPlusOne().map((f) => nPlusOneSummary(f, where)).sort();
       const want = EXPECTED.map((e) => `${where(e.at)} ${e.scope} ×${e.count}`).sort();
       assert.deepEqual(got, want, run.describe());
     });
 
     it('no N+1 on the one-query lines, the eager include, the batched findUnique fan-out, the auth lookup', () => {
       for (const loc of NOT_N_PLUS_ONE) {
-        const found = run.findingsAt(loc.file, loc.line, 'n-plus-one');
-        assert.deepEqual(found.map((f) => f.message), [], `${loc.name} at ${where(loc)}`);
+        assert.deepEqual(nPlusOneMessagesAt(run, loc), [], `${loc.name} at ${where(loc)}`);
       }
       // the auth lookup, wherever it is placed: once per request, however many run at once
       const users = run.nPlusOne().filter((f) => /\busers\b/.test(f.data.fingerprint));
@@ -268,19 +269,13 @@ function checkRun(concurrency, db = 'postgres') {
 
     it('no N+1 in the one-query routes and the eager route', () => {
       for (const f of run.nPlusOne()) {
-        const scopes = [f.data.scope, ...(f.data.routes ?? []).map((r) => r.scope)];
+        const scopes = scopesOf(f);
         for (const s of CLEAN_ROUTES) assert.ok(!scopes.includes(s), `${s} in ${where(f.location)} ${f.message}`);
       }
     });
 
     it('names each request by its Hono route template and gives it its own queries', () => {
-      const got = Object.fromEntries(
-        Object.entries(run.report.figures.routes).map(([scope, r]) => [scope, { requests: r.requests, queriesPerRequest: r.queriesPerRequest }]),
-      );
-      const want = Object.fromEntries(
-        Object.entries(ROUTE_QUERIES).map(([scope, n]) => [scope, { requests: ROUNDS, queriesPerRequest: n }]),
-      );
-      assert.deepEqual(got, want);
+      assertRouteFigures(run, ROUTE_QUERIES, ROUNDS);
     });
 
     it('every finding has a location', () => {

@@ -9,9 +9,10 @@ const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const jwt = require('jsonwebtoken');
 const { startMariadb } = require('../../helpers/mariadb');
-const { profileApp, lineOf } = require('../../helpers/real-app');
+const { profileApp, markerAt, concurrentClients, dbEnv, signedTokens, roundsOfRoutes } = require('../../helpers/real-app');
+const {
+  whereIn, scopesOf, unlocatedFindings, itChecksEachNPlusOneByRoute, assertNoOtherNPlusOneByRoute, nPlusOneLinksInto, itSpeaksTheOrmAndCostsTheSeverity } = require('../../helpers/real-app-expectations');
 
 const APP = fs.realpathSync(path.join(__dirname, '..', '..', 'fixtures', 'real-apps', 'sequelize-koa'));
 const ENTRY = path.join(APP, 'server.js');
@@ -20,7 +21,7 @@ const data = require(path.join(APP, 'db', 'seed.js'));
 const SECRET = 'koa-sequelize-test-secret';
 const TIMES = 12; // each route, per run
 const file = (rel) => path.join(APP, rel);
-const at = (rel, marker) => ({ file: file(rel), line: lineOf(file(rel), marker), name: `${rel}:${marker}` });
+const at = (rel, marker) => markerAt(file(rel), marker, `${rel}:${marker}`);
 
 const ADA = data.USERNAMES[0];
 const ROUTES = [
@@ -92,20 +93,11 @@ const ONCE_PER_REQUEST = [
   at('services/post-service.js', 'post-by-slug'),
 ];
 
-const where = (loc) => (loc ? `${path.relative(APP, loc.file)}:${loc.line}` : 'null');
+const where = whereIn(APP);
 
-/** The N+1 findings with e's SQL shape in e's route, wherever they landed. */
+/** The N+1 findings with e's SQL shape in e's route, wherever they landed (so its line is checked on its own). */
 function candidates(run, e) {
-  return run.nPlusOne().filter(
-    (f) => e.sql.test(f.data.fingerprint) && (f.data.scope === e.scope || (f.data.routes ?? []).some((r) => r.scope === e.scope)),
-  );
-}
-
-/** The one N+1 finding of `e` (found by its SQL and route, so its line is checked on its own). */
-function findingOf(run, e) {
-  const found = candidates(run, e);
-  assert.equal(found.length, 1, `expected one N+1 finding for the ${e.what} in ${e.scope}, got ${found.length}:\n${run.describe()}`);
-  return found[0];
+  return run.nPlusOne().filter((f) => e.sql.test(f.data.fingerprint) && scopesOf(f).includes(e.scope));
 }
 
 let db;
@@ -114,14 +106,7 @@ let env;
 before(async () => {
   db = await startMariadb({ database: 'blog' });
   await data.seed(db);
-  env = {
-    DB_HOST: db.host,
-    DB_PORT: String(db.port),
-    DB_USER: db.user,
-    DB_PASSWORD: db.password,
-    DB_NAME: db.database,
-    JWT_SECRET: SECRET,
-  };
+  env = { ...dbEnv(db), JWT_SECRET: SECRET };
 });
 
 after(async () => {
@@ -129,25 +114,12 @@ after(async () => {
 });
 
 /** The request plan: TIMES rounds of every route, the signed-in user rotating over three. */
-function plan() {
-  const tokens = [1, 2, 3].map((id) => `Token ${jwt.sign({ id, username: data.USERNAMES[id - 1] }, SECRET, { expiresIn: '1h' })}`);
-  const requests = [];
-  for (let i = 0; i < TIMES; i++) {
-    ROUTES.forEach((r, j) => {
-      requests.push({
-        method: r.method,
-        path: r.path,
-        headers: { authorization: tokens[(i + j) % tokens.length] },
-        ...(r.body ? { body: r.body } : {}),
-      });
-    });
-  }
-  return requests;
-}
+const plan = () => roundsOfRoutes(ROUTES, TIMES, signedTokens(data.USERNAMES.slice(0, 3), SECRET));
 
 for (const concurrency of [8, 1]) {
-  describe(`sequelize-koa, ${concurrency} concurrent client${concurrency > 1 ? 's' : ''}`, () => {
+  describe(`sequelize-koa, ${concurrentClients(concurrency)}`, () => {
     let run;
+    itSpeaksTheOrmAndCostsTheSeverity(() => run, { speaks: [{ orm: 'sequelize', fix: /include: \[Relation\]/ }] });
     before(async () => {
       run = await profileApp({ entry: ENTRY, root: APP, env, concurrency, requests: plan(), timeoutMs: 120_000 });
     });
@@ -157,71 +129,20 @@ for (const concurrency of [8, 1]) {
       assert.deepEqual(run.load.failures, []);
     });
 
-    for (const e of EXPECTED) {
-      it(`finds the ${e.what}: count, route template, "1" query`, () => {
-        const f = findingOf(run, e);
-        assert.equal(f.data.count, e.count, `count of ${e.at.name}: ${f.message}`);
-        assert.equal(f.data.scope, e.scope, `scope of ${e.at.name}`);
-        assert.equal(f.data.scopes, TIMES * e.routes.length, `requests that showed ${e.at.name}`);
-        assert.equal(f.data.db, 'mysql');
-        assert.ok(f.related.length >= 1, `no related "1" query: ${JSON.stringify(f.related)}`);
-        assert.equal(where(f.related[0].location), where(e.one), `the "1" query of ${e.at.name}`);
-      });
-
-      it(`puts the ${e.what} on ${e.at.name} (line ${e.at.line})`, () => {
-        const f = findingOf(run, e);
-        assert.equal(where(f.location), where(e.at), f.message);
-        assert.equal(run.findingsAt(e.at.file, e.at.line, 'n-plus-one').length, 1);
-      });
-
-      it(`lists every route of ${e.at.name} with exact per-request counts`, () => {
-        const f = findingOf(run, e);
-        assert.ok(Array.isArray(f.data.routes), `data.routes is ${JSON.stringify(f.data.routes)}`);
-        const got = [...f.data.routes].sort((a, b) => a.scope.localeCompare(b.scope));
-        const want = [...e.routes].sort((a, b) => a.scope.localeCompare(b.scope));
-        assert.deepEqual(got.map((r) => r.scope), want.map((r) => r.scope), `routes of ${e.at.name}`);
-        // All routes compared at once, so one failure shows every difference.
-        const shape = (r, w) => ({
-          scope: r.scope,
-          requests: r.requests,
-          count: r.count,
-          minCount: r.minCount,
-          ...('caller' in w ? { caller: where(r.caller) } : {}),
-        });
-        assert.deepEqual(
-          got.map((r, i) => shape(r, want[i])),
-          want.map((w) => shape({ ...w, requests: TIMES, minCount: w.count, caller: w.caller }, w)),
-          `data.routes of ${e.at.name}: ${JSON.stringify(f.data.routes)}`,
-        );
-      });
-    }
+    // scopesFirst: the route list alone first, then every row at once
+    itChecksEachNPlusOneByRoute(() => run, { expected: EXPECTED, candidates, times: TIMES, db: 'mysql', where, scopesFirst: true });
 
     it('reports no other N+1: none on the one-query and eager routes, none on once-per-request lines', () => {
-      const expected = new Set(EXPECTED.flatMap((e) => candidates(run, e).slice(0, 1)));
-      const extra = run.nPlusOne().filter((f) => !expected.has(f));
-      assert.deepEqual(extra.map((f) => `${where(f.location)} ${f.data.scope} ×${f.data.count}`), [], run.describe());
-      for (const f of run.nPlusOne()) {
-        const scopes = [f.data.scope, ...(f.data.routes ?? []).map((r) => r.scope)];
-        for (const s of scopes) assert.ok(!CLEAN_SCOPES.includes(s), `an N+1 in ${s}: ${f.message}`);
-      }
-      for (const loc of ONCE_PER_REQUEST) {
-        assert.deepEqual(run.findingsAt(loc.file, loc.line, 'n-plus-one').map((f) => f.message), [], `N+1 on ${loc.name}`);
-      }
+      assertNoOtherNPlusOneByRoute(run, { expected: EXPECTED, candidates, where, cleanScopes: CLEAN_SCOPES, oncePerRequest: ONCE_PER_REQUEST });
     });
 
     it('points no N+1 at the middleware (auth, transaction) as a caller or related line', () => {
-      const bad = [];
-      for (const f of run.nPlusOne()) {
-        for (const r of f.related) {
-          if (r.location && r.location.file.startsWith(file('middleware'))) bad.push(`${where(f.location)} → ${where(r.location)} ${r.message}`);
-        }
-      }
-      assert.deepEqual(bad, []);
+      // related lines only: the routes test checks each caller (none is the middleware's `await next()`)
+      assert.deepEqual(nPlusOneLinksInto(run, file('middleware'), where), []);
     });
 
     it('gives every finding a location', () => {
-      const missing = run.report.findings.filter((f) => !f.location);
-      assert.deepEqual(missing.map((f) => `${f.kind}: ${f.message}`), []);
+      assert.deepEqual(unlocatedFindings(run), []);
     });
   });
 }

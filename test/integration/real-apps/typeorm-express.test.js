@@ -14,26 +14,23 @@
 // one at a time and 8 at once: the same as on 1.x.
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { execFile } = require('node:child_process');
-const fs = require('node:fs');
 const path = require('node:path');
-const { promisify } = require('node:util');
 const jwt = require('jsonwebtoken');
 const { ROOT } = require('../../helpers/cli');
 const { startPostgres } = require('../../helpers/postgres');
-const { profileApp, lineOf } = require('../../helpers/real-app');
+const { profileApp, markerAt, concurrentClients, dbEnv, compileTypeScript, saveRun } = require('../../helpers/real-app');
+const { whereIn, assertTslibOutput, itChecksTypeScriptAppRun, itSpeaksTheOrmAndCostsTheSeverity } = require('../../helpers/real-app-expectations');
 
 const APP = path.join(ROOT, 'test', 'fixtures', 'real-apps', 'typeorm-express');
 const SRC = path.join(APP, 'src');
-const TSC = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 const { seed, VIEWER, POPULAR, COMMENTED_POST, CATEGORIES } = require(path.join(APP, 'seed.js'));
 
 const JWT_SECRET = 'typeorm-express-secret';
 const TIMES = 10; // requests per route and run
 
 const src = (rel) => path.join(SRC, rel);
-const at = (rel, name) => ({ file: src(rel), line: lineOf(src(rel), name) });
-const where = (loc) => (loc ? `${path.relative(SRC, loc.file)}:${loc.line}` : 'null');
+const at = (rel, name) => markerAt(src(rel), name);
+const where = whereIn(SRC);
 
 const POST_SVC = 'services/post.service.ts';
 const PROFILE_SVC = 'services/profile.service.ts';
@@ -42,6 +39,7 @@ const CATEGORY_SVC = 'services/category.service.ts';
 
 // Each N+1: where it must land, the "1" query before it, the worst request's count and route, and
 // every route that shows it with its exact per-request count (and the loop line calling a helper).
+// A route with no `caller` takes any: where the call site is the loop itself, see the locations test.
 const EXPECTED = [
   {
     what: 'a findOneBy per post in a for-of loop',
@@ -162,17 +160,13 @@ function requestPlan() {
   return plan;
 }
 
-const tsc = promisify(execFile);
-
 let pg;
 before(async () => {
-  const compile = async (tsconfig, outDir) => {
-    fs.rmSync(path.join(APP, outDir), { recursive: true, force: true });
-    await tsc(process.execPath, [TSC, '-p', path.join(APP, tsconfig)], { cwd: APP }).catch((err) => {
-      throw new Error(`tsc -p ${tsconfig} failed:\n${err.stdout}\n${err.stderr}`);
-    });
-  };
-  [pg] = await Promise.all([startPostgres({ database: 'blog' }), compile('tsconfig.json', 'dist'), compile('tsconfig.es5.json', 'dist-es5')]);
+  [pg] = await Promise.all([
+    startPostgres({ database: 'blog' }),
+    compileTypeScript(APP, 'tsconfig.json', 'dist'),
+    compileTypeScript(APP, 'tsconfig.es5.json', 'dist-es5'),
+  ]);
   await seed(pg.connectionString);
 });
 after(async () => {
@@ -182,125 +176,44 @@ after(async () => {
 it('compiles every async function to tslib __awaiter + generators (ES2015) or __generator (ES5), with source maps', () => {
   for (const rel of [POST_SVC, PROFILE_SVC, COMMENT_SVC, CATEGORY_SVC, 'middleware/auth.ts']) {
     for (const [dist, generator] of [['dist', /function\* \(/], ['dist-es5', /tslib_1\.__generator\(/]]) {
-      const js = path.join(APP, dist, rel.replace(/\.ts$/, '.js'));
-      const code = fs.readFileSync(js, 'utf8');
-      assert.match(code, /tslib_1\.__awaiter\(/, js);
-      assert.match(code, generator, js);
-      assert.doesNotMatch(code, /\basync\b|\bawait\b/, `${js} still has native async functions`);
-      assert.match(code, /\/\/# sourceMappingURL=.*\.js\.map/, js);
-      assert.ok(fs.existsSync(`${js}.map`), `${js}.map`);
+      assertTslibOutput(path.join(APP, dist, rel.replace(/\.ts$/, '.js')), generator);
     }
   }
 });
 
 /** Profiles dist/main.js (or dist-es5/main.js) under `concurrency` clients; node: extra node args. */
 async function profile({ concurrency, dist = 'dist', node = [] }) {
+  await seed(pg.connectionString);
   const run = await profileApp({
     entry: path.join(APP, dist, 'main.js'),
     root: APP,
     node,
     concurrency,
-    env: {
-      DB_HOST: pg.host,
-      DB_PORT: String(pg.port),
-      DB_USER: pg.user,
-      DB_PASSWORD: pg.password,
-      DB_NAME: pg.database,
-      DB_POOL_MAX: '2',
-      JWT_SECRET,
-    },
+    env: { ...dbEnv(pg), DB_POOL_MAX: '2', JWT_SECRET },
     requests: requestPlan(),
   });
   // to look at the reports: TYPEORM_EXPRESS_REPORTS=/some/dir node --test …
   const dump = process.env.TYPEORM_EXPRESS_REPORTS;
   if (dump) {
     const name = `${dist}-c${concurrency}${node.length ? `-${path.basename(node[node.length - 1], '.js').replace(/^use-/, '')}` : ''}`;
-    fs.writeFileSync(path.join(dump, `report-${name}.json`), JSON.stringify(run.report, null, 2));
-    fs.writeFileSync(path.join(dump, `cli-${name}.txt`), `${run.cli.stdout}\n--- stderr\n${run.cli.stderr}`);
+    saveRun(dump, name, run);
   }
   return run;
 }
 
 /** Registers the assertions on the run `get()` returns. */
-function assertFindings(get) {
-  for (const e of EXPECTED) {
-    it(`${e.what}: ${e.at[1]} ×${e.count} in ${e.scope}`, () => {
-      const run = get();
-      const loc = at(...e.at);
-      const found = run.findingsAt(loc.file, loc.line, 'n-plus-one');
-      assert.equal(found.length, 1, `one n-plus-one finding at ${where(loc)}; findings:\n${run.describe()}`);
-      const f = found[0];
-      assert.ok(f.related.length > 0, 'the finding has related locations');
-      assert.equal(where(f.related[0].location), where(at(...e.one)), `the "1" query: ${JSON.stringify(f.related[0])}`);
-      assert.equal(f.data.count, e.count, 'repeats in the worst request');
-      assert.equal(f.data.scope, e.scope, 'the worst request’s route');
-      assert.equal(f.data.scopes, TIMES * e.routes.length, 'requests that showed it');
-      assert.ok(Array.isArray(f.data.routes), `data.routes: ${JSON.stringify(f.data.routes)}`);
-      const actual = f.data.routes
-        .map((r) => ({ scope: r.scope, requests: r.requests, count: r.count, minCount: r.minCount, caller: r.caller ? where(r.caller) : null }))
-        .sort((a, b) => a.scope.localeCompare(b.scope));
-      const expected = e.routes
-        .map((r) => ({
-          scope: r.scope,
-          requests: TIMES,
-          count: r.count,
-          minCount: r.count,
-          // a loop that calls a helper is the caller; where the call site is the loop itself, any (see the locations test)
-          caller: r.caller ? where(at(...r.caller)) : (actual.find((a) => a.scope === r.scope)?.caller ?? null),
-        }))
-        .sort((a, b) => a.scope.localeCompare(b.scope));
-      assert.deepEqual(actual, expected, 'data.routes');
-    });
-  }
-
-  it('no other n-plus-one finding: none on the auth lookup, the one-query routes or the eager routes', () => {
-    const run = get();
-    const expected = EXPECTED.map((e) => where(at(...e.at))).sort();
-    const actual = run.nPlusOne().map((f) => where(f.location)).sort();
-    assert.deepEqual(actual, expected, run.describe());
-    for (const [rel, name] of ONCE_PER_REQUEST) {
-      const loc = at(rel, name);
-      assert.deepEqual(run.findingsAt(loc.file, loc.line, 'n-plus-one'), [], `${name} runs once per request`);
-    }
-    for (const f of run.nPlusOne()) {
-      const scopes = [f.data.scope, ...(f.data.routes ?? []).map((r) => r.scope)];
-      for (const clean of CLEAN_ROUTES) assert.ok(!scopes.includes(clean), `${clean} shows up in ${where(f.location)}`);
-    }
+const assertFindings = (get) => {
+  itSpeaksTheOrmAndCostsTheSeverity(get, { speaks: [{ orm: /^typeorm(0[23])?$/, fix: /leftJoinAndSelect/ }] });
+  itChecksTypeScriptAppRun(get, {
+  expected: EXPECTED, times: TIMES, at, where, src: SRC,
+  oncePerRequest: ONCE_PER_REQUEST, cleanRoutes: CLEAN_ROUTES, queriesPerRequest: QUERIES_PER_REQUEST,
+  authLookup: 'the auth lookup', routeTemplate: 'route template',
   });
-
-  it('reports every request under its route template with its exact queries per request', () => {
-    const routes = get().report.figures.routes;
-    const actual = Object.fromEntries(Object.entries(routes).map(([name, r]) => [name, { requests: r.requests, queriesPerRequest: r.queriesPerRequest }]));
-    const expected = Object.fromEntries(Object.entries(QUERIES_PER_REQUEST).map(([name, n]) => [name, { requests: TIMES, queriesPerRequest: n }]));
-    assert.deepEqual(actual, expected);
-  });
-
-  it('no finding without a location', () => {
-    const run = get();
-    const lost = run.report.findings.filter((f) => !f.location);
-    assert.deepEqual(lost.map((f) => `${f.kind}: ${f.message}`), [], run.describe());
-  });
-
-  it('every location of the findings (call site, related, route callers) is a .ts line, mapped through the source maps', () => {
-    const run = get();
-    const bad = [];
-    for (const f of run.report.findings) {
-      const locs = [
-        ['location', f.location],
-        ...f.related.map((r) => [`related "${r.message.slice(0, 60)}"`, r.location]),
-        ...(f.data.routes ?? []).map((r) => [`routes[${r.scope}].caller`, r.caller]),
-      ];
-      for (const [what, loc] of locs) {
-        if (loc && !(loc.file.startsWith(SRC + path.sep) && loc.file.endsWith('.ts'))) bad.push(`${where(f.location)} ${what}: ${loc.file}:${loc.line}`);
-      }
-    }
-    assert.deepEqual(bad, []);
-  });
-}
+};
 
 describe('Express 4 + TypeORM 1.x, tsc ES2015 (__awaiter + function*)', () => {
   for (const concurrency of [8, 1]) {
-    describe(`${concurrency} concurrent client${concurrency > 1 ? 's' : ''}, pool of 2`, () => {
+    describe(`${concurrentClients(concurrency)}, pool of 2`, () => {
       let run;
       before(async () => {
         run = await profile({ concurrency });

@@ -54,7 +54,10 @@ export class BuilderSites {
     return function build(this: unknown) {
       try {
         const capture = captureCallsite(build);
-        if (capture.callsite !== null) storage.enterWith({ capture, t: clock() });
+        if (capture.callsite !== null) {
+          capture.orm ??= 'drizzle-orm';
+          storage.enterWith({ capture, t: clock() });
+        }
       } catch {
         /* never into the app */
       }
