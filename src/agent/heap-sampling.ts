@@ -182,6 +182,11 @@ function isAppUrl(url: string): boolean {
   );
 }
 
+/** A dependency's code: where a library structure (a session store, a cache) may keep what the app made. */
+function isLibraryUrl(url: string): boolean {
+  return url.includes('/node_modules/') || url.includes('\\node_modules\\');
+}
+
 function frameOf(cf: CallFrame): HeapFrame {
   return { name: cf.functionName, url: cf.url, line: cf.lineNumber + 1, column: cf.columnNumber + 1 };
 }
@@ -193,6 +198,7 @@ interface SiteAcc {
   heaviest: number;
   callers: HeapFrame[];
   allocatedBy?: HeapFrame;
+  library?: HeapFrame;
 }
 
 /** Sums live bytes per application site; iterative walk (profiles can be deep). */
@@ -227,6 +233,13 @@ function toMessage(ctx: AgentContext, profile: SamplingProfile, s: HeapSamplingS
         if (isAppUrl(path[i].callFrame.url)) site.callers.push(frameOf(path[i].callFrame));
       }
       site.allocatedBy = at === depth ? undefined : frameOf(node.callFrame);
+      site.library = undefined;
+      for (let i = depth; i > at; i--) {
+        if (isLibraryUrl(path[i].callFrame.url)) {
+          site.library = frameOf(path[i].callFrame);
+          break;
+        }
+      }
     }
   }
   const top = [...sites.values()].sort((a, b) => b.bytes - a.bytes).slice(0, s.maxSites);
@@ -240,6 +253,7 @@ function toMessage(ctx: AgentContext, profile: SamplingProfile, s: HeapSamplingS
       const site: HeapSite = { ...frameOf(a.frame), bytes: a.bytes, count: a.count };
       if (a.callers.length) site.callers = a.callers;
       if (a.allocatedBy) site.allocatedBy = a.allocatedBy;
+      if (a.library) site.library = a.library;
       return site;
     }),
   };

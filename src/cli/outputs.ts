@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { analyzeSessions, formatSummary, initDetectors, renderReport, type Report, type Session } from '../core';
+import { analyzeSessions, formatSummary, initDetectors, renderReport, type Report, type Session, addSnapshotEvidence, type ProcessSnapshotDiff } from '../core';
 import { BudgetError, checkBudgets, formatBreaches, parseBudgetText, withFigures, type Budget } from '../core/report';
 import type { OutputOptions } from './args';
 import { UsageError } from './usage-error';
@@ -49,6 +49,8 @@ export async function finishReport(
   await initDetectors();
   const budget = opts.budget ? loadBudget(opts.budget, cwd) : null;
   const report = withFigures(analyzeSessions(sessions, opts.detectors), sessions);
+  const diffs = extra?.snapshotDiffs;
+  if (Array.isArray(diffs)) addSnapshotEvidence(report.findings, diffs as ProcessSnapshotDiff[]);
   const breaches = budget ? checkBudgets(report.figures!, budget.budget) : undefined;
   const render = { root: opts.root, breaches, budgetSource: budget ? { file: budget.file, text: budget.text } : undefined, extra };
   if (opts.json) writeFile(opts.json, cwd, renderReport(report, 'json', render));

@@ -215,6 +215,8 @@ export interface HeapSite extends HeapFrame {
   callers?: HeapFrame[];
   /** the frame that allocated when it is not application code (builtin, node:, node_modules) */
   allocatedBy?: HeapFrame;
+  /** the innermost node_modules frame between the site and the allocation: the library that keeps it */
+  library?: HeapFrame;
 }
 
 /**

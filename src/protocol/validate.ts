@@ -145,7 +145,8 @@ function isHeapSite(v: unknown): boolean {
     Number.isSafeInteger(s.count) &&
     (s.callers === undefined ||
       (Array.isArray(s.callers) && s.callers.length <= MAX_HEAP_CALLERS && s.callers.every(isHeapFrame))) &&
-    (s.allocatedBy === undefined || isHeapFrame(s.allocatedBy))
+    (s.allocatedBy === undefined || isHeapFrame(s.allocatedBy)) &&
+    (s.library === undefined || isHeapFrame(s.library))
   );
 }
 

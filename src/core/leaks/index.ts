@@ -4,3 +4,4 @@ export { detectHeapTrend } from './heap-trend';
 export { detectSiteLeaks, heapSiteHistoryOf } from './site-leaks';
 export { findRetainingLine, type RetainingLine, type RetainingStatement } from './retaining-line';
 export { retainerOf, type SiteRetainer } from './site-retainer';
+export { addSnapshotEvidence, type ProcessSnapshotDiff } from './snapshot-evidence';

@@ -1,7 +1,9 @@
-import type { SourceReader } from '../util/source-text';
+import * as path from 'node:path';
+import { readSourceFromDisk, type SourceReader } from '../util/source-text';
+import { libraryHolderOf, type LibraryHolder } from './library-holder';
 import { findingId, type Finding, type RelatedInformation } from '../findings/finding';
 import type { Session } from '../session/session';
-import { formatBytes, round3 } from '../util/units';
+import { formatBytes, MB, round3 } from '../util/units';
 import { steadyGrowth } from './growth-test';
 import { postGcPoints } from './heap-trend';
 import type { LeakOptions } from './leak-options';
@@ -10,7 +12,6 @@ import { retainerOf, type SiteRetainer } from './site-retainer';
 import { theilSenSlope, type Point, type Trend } from '../stats/trend-stats';
 
 const MINUTE = 60_000;
-const MB = 1024 * 1024;
 
 /** The session's per-site history; sessions built before `heapSites` existed have none. */
 export function heapSiteHistoryOf(session: Session): HeapSiteHistory | null {
@@ -125,6 +126,61 @@ function constructorOf(allocatedBy: string | null): string | undefined {
   return name && /^[A-Z][A-Za-z0-9_$]*$/.test(name) ? name : undefined;
 }
 
+/** The app's files a library structure may be created in: the main script, the site's file, its callers'. */
+function appFilesOf(session: Session, site: TrackedSite): string[] {
+  const files: string[] = [];
+  const argv = session.hello?.argv ?? [];
+  const script = argv.slice(1).find((a) => !a.startsWith('-'));
+  if (script) files.push(path.isAbsolute(script) ? script : path.resolve(session.hello?.cwd ?? '/', script));
+  if (site.location) files.push(site.location.file);
+  for (const c of site.callers) if (c.location) files.push(c.location.file);
+  return files;
+}
+
+/** A leak kept by a library's structure: named by that holder, placed where the app creates it. */
+function toHolderFinding(j: Judged, session: Session, holder: LibraryHolder, retainer: SiteRetainer | null): Finding {
+  const { site, trend } = j;
+  const rate = rateOf(j);
+  const rateText = j.perRound ? `${formatBytes(rate)} per load round` : `${formatBytes(rate)}/min`;
+  const who = describeFunction(site.name, retainer?.functionName);
+  const libWhere = `${holder.location.file.slice(holder.location.file.lastIndexOf('node_modules'))}:${holder.location.line}`;
+  const madeIn = site.location ? `${who} (${path.basename(site.location.file)}:${site.location.line})` : who;
+  const related: RelatedInformation[] = [
+    { message: `${holder.statement} in ${holder.packageName} stores it (${holder.name})`, location: holder.location },
+  ];
+  if (site.location) related.push({ message: `fed by ${who} at line ${site.location.line}`, location: site.location });
+  if (retainer) related.push({ message: `${retainer.statement} hands it to ${holder.packageName}`, location: retainer.location });
+  const created = holder.createdAt
+    ? ` The ${holder.name} is created by ${holder.createdAt.text} on this line: give it a store that evicts (or a bound), or stop keeping what ${who} puts in it.`
+    : ` Give ${holder.packageName} a store that evicts (or a bound), or stop keeping what ${who} puts in it.`;
+  const location = holder.createdAt?.location ?? retainer?.location ?? site.location;
+  return {
+    id: findingId('leak', location, `${holder.name}\0${site.name}`),
+    kind: 'leak',
+    severity: rate >= MB ? 'error' : 'warning',
+    message:
+      `Memory held by ${holder.packageName}'s ${holder.name} keeps growing: +${rateText}, ${formatBytes(j.liveBytes)} still live. ` +
+      `${holder.statement} (${libWhere}) stores what ${madeIn} makes and never lets it go.${created}`,
+    pid: session.pid,
+    location,
+    related,
+    data: {
+      ...(j.perRound ? { bytesPerRound: Math.round(rate) } : { bytesPerMinute: Math.round(rate) }),
+      liveBytes: Math.round(j.liveBytes),
+      samples: trend.n,
+      confidence: round3(trend.confidence),
+      windowMs: Math.round(j.windowMs),
+      function: site.name || '(anonymous)',
+      ...(site.location ? { functionLine: site.location.line } : {}),
+      retainedBy: holder.statement,
+      holder: holder.name,
+      holderPackage: holder.packageName,
+      holderLocation: holder.location,
+      ...(holder.createdAt ? { createdAt: holder.createdAt.location } : {}),
+    },
+  };
+}
+
 function toFinding(j: Judged, session: Session, retainer: SiteRetainer | null): Finding {
   const { site, trend } = j;
   const fn = site.name || '(anonymous)';
@@ -199,7 +255,9 @@ export function detectSiteLeaks(session: Session, o: LeakOptions, read?: SourceR
   const byLine = new Map<string, Finding>();
   const out: Finding[] = [];
   for (const j of judged) {
-    const f = toFinding(j, session, retainerOf(j.site, history.mapLocation, read));
+    const retainer = retainerOf(j.site, history.mapLocation, read);
+    const holder = libraryHolderOf(j.site, appFilesOf(session, j.site), read ?? readSourceFromDisk);
+    const f = holder ? toHolderFinding(j, session, holder, retainer) : toFinding(j, session, retainer);
     const key = `${f.location!.file}:${f.location!.line}`;
     const first = byLine.get(key);
     if (first) {

@@ -21,6 +21,8 @@ export interface TrackedSite {
   callers: Array<{ name: string; location: SourceLocation | null }>;
   /** the non-application frame that allocated (builtin, node:, a dependency) */
   allocatedBy: string | null;
+  /** the innermost dependency frame under the site that allocated: the library that may keep it */
+  library: { name: string; location: SourceLocation } | null;
   points: SitePoint[];
 }
 
@@ -89,11 +91,14 @@ export class HeapSiteHistory {
       let site = this.sites.get(key);
       if (!site) {
         if (this.sites.size >= MAX_SITES) this.evictSmallest();
-        site = { key, name: s.name, location: locate(s, map), generated: generatedOf(s), callers: [], allocatedBy: null, points: [] };
+        site = { key, name: s.name, location: locate(s, map), generated: generatedOf(s), callers: [], allocatedBy: null, library: null, points: [] };
         this.sites.set(key, site);
       }
       if (s.callers) site.callers = s.callers.map((c) => ({ name: c.name, location: locate(c, map) }));
       site.allocatedBy = s.allocatedBy ? label(s.allocatedBy) : site.allocatedBy;
+      const lib = s.library ?? (s.allocatedBy && /[\\/]node_modules[\\/]/.test(s.allocatedBy.url) ? s.allocatedBy : undefined);
+      const libFile = lib ? fileOfUrl(lib.url) : null;
+      if (lib && libFile) site.library = { name: lib.name, location: { file: libFile, line: lib.line, column: lib.column } };
       site.points.push({ t: msg.t, bytes: s.bytes, count: s.count });
     }
   }
