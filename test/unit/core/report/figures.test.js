@@ -57,6 +57,25 @@ test('per route and overall: requests, errors, error rate, percentiles, throughp
   assert.equal(f.timeline.queries.reduce((a, b) => a + b, 0), 301);
 });
 
+test('a heap slope needs its window: a 2.8 s run says "not enough data", never MB/min from seconds', () => {
+  const short = [hello(7)];
+  // the issue's case: 2.8 s of samples rising 28 MB would read "603 MB/min" extrapolated
+  for (let i = 0; i <= 14; i++) short.push(memory(7, T0 + i * 200, 10e6 + i * 2e6));
+  short.push({ type: 'bye', pid: 7, t: T0 + 2800 });
+  const f = core.computeFigures(storeOf(short).sessions);
+  assert.equal(f.overall.heapSlopeBytesPerMin, null);
+  assert.equal(f.overall.heapWindowMs, 2800);
+  assert.equal(f.samples.overall.heapSlopeCi, null);
+  assert.equal(core.formatRunFigure(f.overall, 'heapSlopeBytesPerMin'), 'not enough data (2.8 s of heap samples; needs 60 s)');
+  const md = core.markdownFigures(f);
+  assert.match(md, /\| heap slope \| not enough data \(2\.8 s of heap samples; needs 60 s\) \|/);
+  assert.doesNotMatch(md, /MB\/min/);
+  // the same rise over 60 s and 5 samples is a figure
+  const long = [hello(8)];
+  for (let i = 0; i <= 6; i++) long.push(memory(8, T0 + i * 10_000, 10e6 + i * 1e6));
+  assert.equal(core.computeFigures(storeOf(long).sessions).overall.heapSlopeBytesPerMin, 6e6);
+});
+
 test('runtime figures: Theil–Sen heap slope with its interval, peak RSS, GC share, event-loop p99', () => {
   const msgs = [hello(7)];
   // heap grows 1 MB per minute, one sample every 6 s over 5 minutes, with one outlier
