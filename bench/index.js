@@ -2,6 +2,7 @@
 // `npm run bench`: every benchmark, one after the other (each in its own child process, so
 // none disturbs another), then ONE table of the ratios they measured side by side:
 //   agent overhead     bench/overhead.js       req/s and RSS with vs without the agent
+//   minimal handler    bench/overhead.js --app minimal --configs …  CPU per request per agent configuration
 //   agent cost         bench/agent-cost.js     µs of CPU per request replayed through the http channels
 //   query capture      bench/query-capture.js  µs per query with vs without capture
 //   snapshot parse     bench/snapshot-parse.js MB/s and peak RSS, Perf Lens vs memlab
@@ -10,7 +11,7 @@
 //   leak live          bench/leak-live.js      seconds to flag a 1 MB/min leak live (≤ 120 s)
 // Their own outputs go to stderr as they run; their JSON stays in bench/results/.
 //
-//   node bench/index.js [--quick] [--only overhead,agentcost,query,snapshot,latency,normalizer,leak]
+//   node bench/index.js [--quick] [--only overhead,minimal,agentcost,query,snapshot,latency,normalizer,leak]
 // --quick runs each in its short mode (a few minutes in all); the default is their full runs.
 const fs = require('node:fs');
 const path = require('node:path');
@@ -52,6 +53,21 @@ const BENCHES = {
       { bench: 'agent overhead', measure: 'CPU per request (µs)', baseline: base.cpuPerReqUs.median, perfLens: agent.cpuPerReqUs.median, ratio: agent.cpuPerReqRatio, goal: '≤ 1.02', met: agent.cpuPerReqRatio <= 1.02 },
       { bench: 'agent overhead', measure: 'app RSS (MB)', baseline: base.rssMB.median, perfLens: agent.rssMB.median, ratio: agent.rssMB.median / base.rssMB.median, goal: '≤ +15 MB', met: agent.rssIncreaseMB <= 15 },
     ];
+  },
+  async minimal() {
+    const out = path.join(results, 'overhead-minimal.json');
+    await runBench('overhead.js', [...(quick ? ['--quick'] : ['--pairs', '8', '--duration', '4', '--warmup', '1']), '--app', 'minimal', '--configs', 'defaults,no-sampling,no-db', '--out', out]);
+    const s = readJson('overhead-minimal.json').summary;
+    const base = s.without;
+    return ['defaults', 'no-sampling', 'no-db'].map((c) => ({
+      bench: 'minimal handler',
+      measure: `CPU per request (µs), ${c} (paired ${s[c].cpuPairedRatioMin.toFixed(3)}–${s[c].cpuPairedRatioMax.toFixed(3)})`,
+      baseline: base.cpuPerReqUs.median,
+      perfLens: s[c].cpuPerReqUs.median,
+      ratio: s[c].cpuPairedRatioMedian,
+      goal: '≤ 1.03',
+      met: s[c].cpuPairedRatioMedian <= 1.03,
+    }));
   },
   async agentcost() {
     await runBench('agent-cost.js', quick ? ['--quick'] : []);

@@ -7,6 +7,11 @@
 //
 //   node bench/overhead.js [--pairs 6] [--duration 10] [--warmup 3] [--connections 10]
 //                          [--server child|inproc|both] [--host-nice N] [--no-pin] [--quick] [--out FILE]
+//                          [--app standard|minimal] [--configs defaults,no-sampling,no-db,…]
+// --app minimal: a handler of ~50 µs (one JSON.stringify of 20 objects), where a fixed
+// per-request cost shows most. --configs: one agent variant per named configuration (what
+// PERF_LENS_OPTIONS the agent gets, see CONFIGS), each paired with a run without the agent;
+// the table gives the app's CPU per request against that run, median of the pairs and spread.
 // Env: BENCH_PAIRS, BENCH_DURATION, BENCH_WARMUP, BENCH_CONNECTIONS, BENCH_SERVER,
 //      PERF_LENS_AGENT (default dist/agent.js), PERF_LENS_CORE (default dist/core.js).
 // `--server child` runs the session server in its own process, as `perf-lens run` does beside
@@ -29,6 +34,21 @@ const { startSessionHost } = require('./lib/session-host');
 const root = path.join(__dirname, '..');
 const GOALS = { maxThroughputLossPct: 2, maxRssIncreaseMB: 15 };
 
+const ALL_OFF = { memory: false, gc: false, eventLoop: false, cpu: false, http: false, queries: false };
+/** Agent configurations by name: the PERF_LENS_OPTIONS each variant runs with. */
+const CONFIGS = {
+  // what `perf-lens run` and the editor give an app by default
+  defaults: { heapSampling: true },
+  'no-sampling': {},
+  'no-db': { heapSampling: true, probes: { ...ALL_OFF, memory: true, gc: true, eventLoop: true, cpu: true, http: true } },
+  // probe by probe, to find where the time goes
+  'no-probes': { probes: ALL_OFF },
+  'http-only': { probes: { ...ALL_OFF, http: true } },
+  'runtime-only': { probes: { ...ALL_OFF, memory: true, gc: true, eventLoop: true, cpu: true } },
+  'sampling-only': { heapSampling: true, probes: ALL_OFF },
+};
+const APPS = { standard: 'app.js', minimal: 'minimal-app.js' };
+
 function parseConfig(argv) {
   const flag = (name) => {
     const i = argv.indexOf(`--${name}`);
@@ -47,7 +67,11 @@ function parseConfig(argv) {
     core: path.resolve(flag('core') ?? process.env.PERF_LENS_CORE ?? path.join(root, 'dist', 'core.js')),
     out: path.resolve(flag('out') ?? path.join(__dirname, 'results', 'overhead.json')),
     pin: argv.includes('--no-pin') ? null : cpuPlan(),
+    app: flag('app') ?? process.env.BENCH_APP ?? 'standard',
+    configs: (flag('configs') ?? process.env.BENCH_CONFIGS ?? '').split(',').filter(Boolean),
   };
+  if (!APPS[cfg.app]) throw new Error(`--app must be ${Object.keys(APPS).join(' or ')}, not "${cfg.app}".`);
+  for (const c of cfg.configs) if (!CONFIGS[c]) throw new Error(`Unknown --configs entry "${c}"; known: ${Object.keys(CONFIGS).join(', ')}.`);
   if (!['child', 'inproc', 'both'].includes(cfg.server)) throw new Error(`--server must be child, inproc or both, not "${cfg.server}".`);
   for (const k of ['pairs', 'durationS', 'warmupS', 'connections']) {
     if (!(cfg[k] >= (k === 'warmupS' ? 0 : 1))) throw new Error(`--${k.replace(/S$/, '')} must be a positive number.`);
@@ -109,8 +133,9 @@ async function measure(variant, cfg) {
       PERF_LENS_URL: variant.host.url,
       PERF_LENS_TOKEN: variant.host.token,
     });
+    if (variant.options) env.PERF_LENS_OPTIONS = JSON.stringify(variant.options);
   }
-  const { child, port } = await startApp(path.join(__dirname, 'lib', 'app.js'), env, cfg.pin?.app);
+  const { child, port } = await startApp(path.join(__dirname, 'lib', APPS[cfg.app]), env, cfg.pin?.app);
   const disconnected = variant.host ? waitForPid(variant.host, 'disconnect', child.pid, 60_000 + cfg.durationS * 2000) : null;
   try {
     if (variant.host && !(await waitForPid(variant.host, 'hello', child.pid, 10_000))) {
@@ -158,6 +183,17 @@ function summarize(runs, variants, pairs) {
       s.pairedRatios = ratios;
       s.throughputLossPct = (1 - ratio) * 100;
       s.cpuPerReqRatio = cpu.median / describe(base.map((r) => r.cpuPerReqUs).filter((x) => x !== null)).median;
+      // Paired too: each run's CPU per request against the run without the agent of its pair.
+      const cpuRatios = [];
+      for (let p = 0; p < pairs; p++) {
+        const a = base.find((r) => r.pair === p);
+        const b = mine.find((r) => r.pair === p);
+        if (a && b && a.cpuPerReqUs && b.cpuPerReqUs) cpuRatios.push(b.cpuPerReqUs / a.cpuPerReqUs);
+      }
+      s.cpuPairedRatios = cpuRatios;
+      s.cpuPairedRatioMedian = median(cpuRatios);
+      s.cpuPairedRatioMin = Math.min(...cpuRatios);
+      s.cpuPairedRatioMax = Math.max(...cpuRatios);
       // A CPU-bound app serves 1/ratio as many requests: the loss without the machine's noise.
       s.cpuLossPct = (1 - 1 / s.cpuPerReqRatio) * 100;
       s.rssIncreaseMB = rss.median - describe(base.map((r) => r.rssMB).filter((x) => x !== null)).median;
@@ -174,7 +210,7 @@ function summarize(runs, variants, pairs) {
 }
 
 function printTable(summary, cfg) {
-  const rows = [['variant', 'req/s median', 'min–max', 'spread', 'ratio', 'paired', 'loss', 'CPU µs/req', 'CPU ratio', 'RSS MB', 'ΔRSS MB', 'msgs']];
+  const rows = [['variant', 'req/s median', 'min–max', 'spread', 'ratio', 'paired', 'loss', 'CPU µs/req', 'CPU ratio', 'paired CPU (min–max)', 'RSS MB', 'ΔRSS MB', 'msgs']];
   for (const [name, s] of Object.entries(summary)) {
     rows.push([
       name,
@@ -186,13 +222,14 @@ function printTable(summary, cfg) {
       s.throughputLossPct === undefined ? '' : `${fmt(s.throughputLossPct, 2)} %`,
       fmt(s.cpuPerReqUs.median, 1),
       s.cpuPerReqRatio === undefined ? '1' : fmt(s.cpuPerReqRatio, 3),
+      s.cpuPairedRatioMedian === undefined ? '' : `${fmt(s.cpuPairedRatioMedian, 3)} (${fmt(s.cpuPairedRatioMin, 3)}–${fmt(s.cpuPairedRatioMax, 3)})`,
       fmt(s.rssMB.median, 1),
       s.rssIncreaseMB === undefined ? '' : `${s.rssIncreaseMB >= 0 ? '+' : ''}${fmt(s.rssIncreaseMB, 1)}`,
       s.agentMessagesMedian === undefined ? '' : fmt(s.agentMessagesMedian),
     ]);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
-  console.log(`\nPerf Lens agent overhead — ${cfg.pairs} pairs × ${cfg.durationS} s (warm-up ${cfg.warmupS} s), ${cfg.connections} connections, node ${process.version}, ${os.cpus().length} CPUs${cfg.pin ? `, app pinned to CPU ${cfg.pin.app}, load and server to ${cfg.pin.rest}` : ', unpinned'}`);
+  console.log(`\nPerf Lens agent overhead, ${cfg.app} app — ${cfg.pairs} pairs × ${cfg.durationS} s (warm-up ${cfg.warmupS} s), ${cfg.connections} connections, node ${process.version}, ${os.cpus().length} CPUs${cfg.pin ? `, app pinned to CPU ${cfg.pin.app}, load and server to ${cfg.pin.rest}` : ', unpinned'}`);
   for (const [i, r] of rows.entries()) {
     console.log(r.map((c, j) => (j === 0 ? String(c).padEnd(widths[j]) : String(c).padStart(widths[j]))).join('  '));
     if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
@@ -212,12 +249,16 @@ async function main() {
   const hosts = [];
   const variants = [{ name: 'without', host: null }];
   try {
-    if (cfg.server === 'child' || cfg.server === 'both') {
+    if (cfg.configs.length) {
+      const host = await startHostProcess(cfg.core, cfg.hostNice, cfg.pin?.rest);
+      hosts.push(host);
+      for (const c of cfg.configs) variants.push({ name: c, host, options: CONFIGS[c] });
+    } else if (cfg.server === 'child' || cfg.server === 'both') {
       const host = await startHostProcess(cfg.core, cfg.hostNice, cfg.pin?.rest);
       hosts.push(host);
       variants.push({ name: cfg.server === 'both' ? 'with (server in own process)' : 'with agent', host });
     }
-    if (cfg.server === 'inproc' || cfg.server === 'both') {
+    if (!cfg.configs.length && (cfg.server === 'inproc' || cfg.server === 'both')) {
       const host = await startSessionHost(cfg.core);
       hosts.push(host);
       variants.push({ name: cfg.server === 'both' ? 'with (server in bench process)' : 'with agent', host });

@@ -393,3 +393,16 @@ test('the fix speaks the ORM the app used, a resolver gets a DataLoader, a plain
   for (let i = 0; i < 6; i++) inserts.push({ ...q(2 + i, 1, 'INSERT INTO tags (name) VALUES ($1)', { params: [`t${i}`] }), orm: 'sequelize' });
   assert.match(detect(inserts).find((f) => f.kind === 'n-plus-one').data.fix, /multi-row VALUES list or unnest\(\$1\)\) \(Sequelize: bulkCreate\(rows\)\)/);
 });
+
+test('ten GETs of the same key in one request: read it once, not MGET; different keys in a loop: MGET', () => {
+  const same = Array.from({ length: 10 }, (_, i) => q(i, 0.2, 'GET user:42:profile', { db: 'redis', line: 30 }));
+  const [dup, ...rest] = detect(same);
+  assert.equal(rest.length, 0);
+  assert.equal(dup.kind, 'duplicate-query');
+  assert.match(dup.message, /ran 10 times with the same values .*Read it once/);
+  assert.doesNotMatch(dup.message, /MGET/);
+  const loop = Array.from({ length: 10 }, (_, i) => q(i, 0.2, `GET user:${i}:profile`, { db: 'redis', line: 31 }));
+  const [nPlusOne] = detect(loop);
+  assert.equal(nPlusOne.kind, 'n-plus-one');
+  assert.match(nPlusOne.data.fix, /one MGET/);
+});
