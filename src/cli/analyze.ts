@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { readRecording, SessionStore, SourceMapper } from '../core';
+import { createSessionStore, readRecording } from '../core';
 import type { AnalyzeOptions } from './args';
 import { finishReport } from './outputs';
 import { UsageError } from './usage-error';
@@ -8,8 +8,7 @@ import { UsageError } from './usage-error';
 export async function analyze(opts: AnalyzeOptions, cwd: string): Promise<number> {
   if (!fs.existsSync(opts.recording)) throw new UsageError(`The recording ${opts.recording} does not exist.`);
   // Call sites arrive as the generated JS the app ran; findings point at the source the developer edits.
-  const mapper = new SourceMapper();
-  const store = new SessionStore({ mapLocation: (loc) => mapper.map(loc) });
+  const store = createSessionStore();
   const result = await readRecording(opts.recording, (msg) => store.ingest(msg));
   if (result.invalid) {
     process.stderr.write(`perf-lens: skipped ${result.invalid} invalid line${result.invalid === 1 ? '' : 's'} of the recording (${result.firstErrors[0]}).\n`);

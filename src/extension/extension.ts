@@ -9,7 +9,7 @@ import { FindingsViewProvider } from './views/findings-view';
 import { FindingDiagnostics } from './findings/diagnostics';
 import { FindingCodeActions, FindingHoverProvider } from './findings/editor-providers';
 import { editorLineReader, openDocumentText } from './findings/source-text';
-import { agentOptionsFrom, analysisIntervalFrom, booleanSetting, detectorOptionsFrom } from './settings';
+import { agentOptionsFrom, analysisIntervalFrom, booleanSetting, detectorOptionsFrom, sessionLimitsFrom } from './settings';
 import { BudgetAlerts } from './report/budget-alerts';
 
 let service: ProfilingService | undefined;
@@ -22,6 +22,7 @@ function serviceSettings(): ServiceSettings {
     keepFindingsAfterSessionEnds: () => booleanSetting(get, 'keepFindingsAfterSessionEnds', true),
     analysisIntervalMs: () => analysisIntervalFrom(get),
     agentOptions: () => agentOptionsFrom(get),
+    sessionLimits: () => sessionLimitsFrom(get),
     readSource: openDocumentText,
   };
 }

@@ -53,6 +53,8 @@ export interface ServiceSettings {
   analysisIntervalMs(): number;
   /** PERF_LENS_OPTIONS for processes started from now on */
   agentOptions(): string | undefined;
+  /** ring-buffer caps per process (requests, queries); read when the store is made */
+  sessionLimits?(): { http: number; queries: number };
   /** source text as the editor has it (unsaved ignore comments) */
   readSource?: SourceReader;
 }
@@ -104,7 +106,10 @@ export class ProfilingService implements ProfilingSession {
       // Loaded on first use only: the store is small, but activation loads no core code.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { createSessionStore } = require('../core/session/host') as typeof import('../core/session/host');
-      const store = createSessionStore();
+      const { DEFAULT_SESSION_LIMITS } = require('../core/session/session') as typeof import('../core/session/session');
+      const { EDITOR_SESSION_LIMITS } = require('./settings') as typeof import('./settings');
+      const caps = this.settings.sessionLimits?.() ?? { http: EDITOR_SESSION_LIMITS.requestsPerProcess, queries: EDITOR_SESSION_LIMITS.queriesPerProcess };
+      const store = createSessionStore({ limits: { ...DEFAULT_SESSION_LIMITS, ...caps } });
       store.on('session', () => this.sessionChanges.fire());
       store.on('end', () => this.sessionChanges.fire());
       this.storeValue = store;

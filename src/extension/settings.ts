@@ -46,6 +46,22 @@ export function analysisIntervalFrom(get: SettingReader): number {
   return typeof v === 'number' && Number.isFinite(v) ? Math.min(30_000, Math.max(250, v)) : 1000;
 }
 
+/**
+ * What the editor keeps of each process (ring buffers): fewer requests and queries than the
+ * CLI, which writes a report of the whole run; the editor shows the live picture, and its
+ * memory under heavy load is the user's editor memory. Settings raise or lower them.
+ */
+export const EDITOR_SESSION_LIMITS = Object.freeze({ requestsPerProcess: 20_000, queriesPerProcess: 20_000 });
+
+/** The editor's ring-buffer caps from `perfLens.limits.*` (whole numbers ≥ 1 000, else the default). */
+export function sessionLimitsFrom(get: SettingReader): { http: number; queries: number } {
+  const cap = (key: keyof typeof EDITOR_SESSION_LIMITS): number => {
+    const v = get(`limits.${key}`);
+    return typeof v === 'number' && Number.isFinite(v) && v >= 1000 ? Math.floor(v) : EDITOR_SESSION_LIMITS[key];
+  };
+  return { http: cap('requestsPerProcess'), queries: cap('queriesPerProcess') };
+}
+
 export function booleanSetting(get: SettingReader, key: string, fallback: boolean): boolean {
   const v = get(key);
   return typeof v === 'boolean' ? v : fallback;

@@ -133,5 +133,8 @@ test(`extension core under ${SECONDS} s of load with 10 queries per request: bou
   assert.ok(hostPeaks[3] <= hostPeaks[1] * 1.5 + 32 * MB, `extension core RSS kept growing: ${hostPeaks.map(mb).join(', ')}`);
   assert.ok(heapPeaks[3] <= heapPeaks[1] * 1.5 + 32 * MB, `extension core heap kept growing: ${heapPeaks.map(mb).join(', ')}`);
   assert.ok(appPeaks[3] <= appPeaks[1] * 1.25 + 16 * MB, `app RSS kept growing: ${appPeaks.map(mb).join(', ')}`);
-  assert.ok(Math.max(...hostPeaks) < 1024 * MB, `extension core RSS peak ${mb(Math.max(...hostPeaks))}`);
+  // The editor's default caps (perfLens.limits.*, 20 000 requests and queries per process) hold
+  // it near 150 MB here (139–145 MB measured on the 2-core machine); 200 MB leaves room for a
+  // slower GC elsewhere and still fails a return to the uncapped 350–420 MB.
+  assert.ok(Math.max(...hostPeaks) < 200 * MB, `extension core RSS peak ${mb(Math.max(...hostPeaks))}`);
 });

@@ -9,7 +9,7 @@ import { runDetectors } from './run-detectors';
 import type { Finding, FindingKind } from '../findings/finding';
 import type { Report } from '../report/types';
 import type { Session } from '../session/session';
-import { SessionStore } from '../session/session-store';
+import type { SessionStore } from '../session/session-store';
 import { diffFindings, sortFindings, type FindingsChange } from './findings-diff';
 
 export interface LiveAnalyzerOptions {
@@ -98,7 +98,7 @@ export class LiveAnalyzer extends EventEmitter {
 
   /** Forgets every finding and everything seen so far; new messages bring findings back. */
   clear(): void {
-    const mirror = new SessionStore();
+    const mirror = this.store.emptyCopy();
     for (const s of this.store.liveSessions) if (s.hello) mirror.ingest(s.hello);
     this.mirror = mirror;
     this.endedCache = new WeakMap();

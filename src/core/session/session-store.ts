@@ -21,6 +21,11 @@ export class SessionStore extends EventEmitter {
     super();
   }
 
+  /** A new, empty store with this one's limits and source mapping (the live analyzer's mirror after a clear). */
+  emptyCopy(): SessionStore {
+    return new SessionStore(this.options);
+  }
+
   get sessions(): readonly Session[] {
     return this.all;
   }

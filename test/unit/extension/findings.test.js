@@ -247,6 +247,19 @@ test('LiveAnalyzer: messages in one burst give one analysis and one change; keys
   assert.equal(changes.length, 2);
 });
 
+test('LiveAnalyzer: after a clear, findings keep the store\'s source mapping (a tsc-built app stays on its .ts line)', (t) => {
+  const TS = APP.replace(/\.js$/, '.ts');
+  const store = new m.SessionStore({ mapLocation: (loc) => (loc.file === APP ? { ...loc, file: TS, line: loc.line + 10 } : loc) });
+  const { a } = analyzer(store);
+  t.after(() => a.dispose());
+  store.ingest(hello(1));
+  for (const msg of nPlusOne(1, 2000, 6)) store.ingest(msg);
+  assert.deepEqual(a.analyzeNow().map((f) => [f.location.file, f.location.line]), [[TS, 13]]);
+  a.clear();
+  for (const msg of nPlusOne(1, 4000, 6, 's9')) store.ingest(msg);
+  assert.deepEqual(a.analyzeNow().map((f) => [f.location.file, f.location.line]), [[TS, 13]], 'mapped after the clear too');
+});
+
 test('LiveAnalyzer: clear forgets until the problem happens again; ended sessions follow the setting', async (t) => {
   const store = new m.SessionStore();
   let keep = true;
@@ -325,4 +338,19 @@ test('LiveAnalyzer: report() runs each detector once and carries the findings it
   const report = a.report();
   assert.equal(calls, 1, 'one session, one run of each detector');
   assert.deepEqual(report.findings.map((f) => [f.kind, f.data.count]), [['n-plus-one', 6]]);
+});
+
+test('the editor caps what it keeps per process: perfLens.limits.* with the package defaults, bad values fall back', () => {
+  const props = pkg.contributes.configuration.properties;
+  assert.equal(props['perfLens.limits.requestsPerProcess'].default, m.EDITOR_SESSION_LIMITS.requestsPerProcess);
+  assert.equal(props['perfLens.limits.queriesPerProcess'].default, m.EDITOR_SESSION_LIMITS.queriesPerProcess);
+  assert.deepEqual(m.sessionLimitsFrom(() => undefined), { http: 20_000, queries: 20_000 });
+  const settings = { 'limits.requestsPerProcess': 100_000, 'limits.queriesPerProcess': 12 };
+  assert.deepEqual(m.sessionLimitsFrom((k) => settings[k]), { http: 100_000, queries: 20_000 });
+  // a store made with them keeps only the newest
+  const store = new m.SessionStore({ limits: { memory: 10, gc: 10, eventLoop: 10, cpu: 10, http: 1000, queries: 1000 } });
+  store.ingest(hello(9));
+  for (let i = 0; i < 1500; i++) store.ingest({ type: 'http', pid: 9, t: 1000 + i, method: 'GET', route: '/x', status: 200, durationMs: 1, scope: null });
+  assert.equal(store.get(9).http.length, 1000);
+  assert.equal(store.get(9).httpCount, 1500, 'the count still covers the whole run');
 });
