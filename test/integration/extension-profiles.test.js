@@ -170,7 +170,8 @@ test('Start CPU Profile, then Stop CPU Profile writes a .cpuprofile with the app
   assert.match(rec.infos.at(-1), new RegExp(`^Perf Lens: CPU profile of app\\.js \\(pid ${app.child.pid}\\) started\\.$`));
   await run('perfLens.startCpuProfile'); // a second profile of a process that is profiling
   assert.match(rec.errors.pop(), /none of the connected processes can start a CPU profile/);
-  await new Promise((r) => setTimeout(r, 600));
+  // long enough for busyLoop (every 5 ms) to be sampled even when the machine is busy
+  await new Promise((r) => setTimeout(r, 1500));
   const file = await runOpen('perfLens.stopCpuProfile');
   assert.deepEqual(rec.errors, []);
   assert.equal(path.dirname(file), os.tmpdir(), 'no workspace: the temp dir');
