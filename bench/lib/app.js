@@ -2,6 +2,7 @@
 // The app the overhead bench loads: plain node:http, a little JSON work per request, no DB.
 // Prints one JSON line {"port":N} once it listens on 127.0.0.1 (PORT, default 0).
 const http = require('node:http');
+const { serveForBench } = require('./serve');
 
 const catalog = Array.from({ length: 200 }, (_, i) => ({ id: i, name: `item-${i}`, price: (i * 37) % 1000, tags: ['a', 'b', 'c'].slice(i % 3) }));
 
@@ -17,14 +18,4 @@ function handle(req, res) {
 }
 
 const server = http.createServer(handle);
-server.keepAliveTimeout = 30_000;
-server.listen(Number(process.env.PORT || 0), '127.0.0.1', () => {
-  process.stdout.write(`${JSON.stringify({ port: server.address().port })}\n`);
-});
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.once(signal, () => {
-    server.close();
-    server.closeAllConnections();
-    setTimeout(() => process.exit(0), 2000).unref();
-  });
-}
+serveForBench(server);

@@ -4,6 +4,7 @@
 // most here: health checks, proxies and cached reads look like this.
 // Prints one JSON line {"port":N} once it listens on 127.0.0.1 (PORT, default 0).
 const http = require('node:http');
+const { serveForBench } = require('./serve');
 
 const items = Array.from({ length: 20 }, (_, i) => ({ id: i, name: `item-${i}`, ok: i % 2 === 0 }));
 
@@ -12,14 +13,4 @@ const server = http.createServer((req, res) => {
   res.writeHead(200, { 'content-type': 'application/json' });
   res.end(body);
 });
-server.keepAliveTimeout = 30_000;
-server.listen(Number(process.env.PORT || 0), '127.0.0.1', () => {
-  process.stdout.write(`${JSON.stringify({ port: server.address().port })}\n`);
-});
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.once(signal, () => {
-    server.close();
-    server.closeAllConnections();
-    setTimeout(() => process.exit(0), 2000).unref();
-  });
-}
+serveForBench(server);

@@ -7,6 +7,7 @@ import type { Report } from '../core/report/types';
 import type { FindingsChange, LiveAnalyzer } from '../core/analysis';
 import type { AgentMessage } from '../protocol';
 import { ProcessRegistry } from './processes';
+import { sessionLimitsFrom } from './settings';
 import type { AgentTarget } from './agent-env';
 
 /**
@@ -106,10 +107,8 @@ export class ProfilingService implements ProfilingSession {
       // Loaded on first use only: the store is small, but activation loads no core code.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { createSessionStore } = require('../core/session/host') as typeof import('../core/session/host');
-      const { DEFAULT_SESSION_LIMITS } = require('../core/session/session') as typeof import('../core/session/session');
-      const { EDITOR_SESSION_LIMITS } = require('./settings') as typeof import('./settings');
-      const caps = this.settings.sessionLimits?.() ?? { http: EDITOR_SESSION_LIMITS.requestsPerProcess, queries: EDITOR_SESSION_LIMITS.queriesPerProcess };
-      const store = createSessionStore({ limits: { ...DEFAULT_SESSION_LIMITS, ...caps } });
+      // the editor's caps, from the settings or their defaults
+      const store = createSessionStore({ limits: this.settings.sessionLimits?.() ?? sessionLimitsFrom(() => undefined) });
       store.on('session', () => this.sessionChanges.fire());
       store.on('end', () => this.sessionChanges.fire());
       this.storeValue = store;

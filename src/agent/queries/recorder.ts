@@ -75,12 +75,13 @@ export class QueryRecorder {
       truncated = true;
     }
     const scope = this.ctx.currentScope();
-    let capture = this.callsite(scope === null ? '' : scope.name, text, entry);
+    const site = this.entry === null ? null : this.entry();
+    let capture = this.callsite(scope === null ? '' : scope.name, text, entry, site);
     if (capture.callsite === null && this.fallback !== null) capture = this.fallback() ?? capture;
     const library = capture.callsite === null ? capture.library : undefined;
     // the ORM entry the app called (outermost) names the ORM better than the library frame
     // under an async app frame, which may be the query builder the ORM runs on (knex under Objection)
-    const orm = (this.entry === null ? undefined : this.entry()?.orm) ?? capture.orm;
+    const orm = site?.orm ?? capture.orm;
     return {
       t,
       db,
@@ -125,10 +126,10 @@ export class QueryRecorder {
     }
   }
 
-  private callsite(scopeName: string, text: string, entry: Function): Capture {
+  /** `site`: where the app entered the ORM whose work is running, if any. */
+  private callsite(scopeName: string, text: string, entry: Function, site: Capture | null): Capture {
     let byText = this.sites.get(scopeName);
     const stat = byText?.get(text);
-    const site = this.entry === null ? null : this.entry();
     // The app called an ORM and the driver's own stack is known to hold no app frame: the
     // ORM entry's site is the answer, at no capture.
     if (stat !== undefined && stat.deep && site !== null) return site;

@@ -19,25 +19,17 @@ const ORM_OF_PACKAGE: Record<string, string> = {
   bookshelf: 'bookshelf',
   objection: 'objection',
   sequelize: 'sequelize',
-  typeorm: 'typeorm',
   '@prisma/client': 'prisma',
   '.prisma': 'prisma',
   'drizzle-orm': 'drizzle',
-  '@mikro-orm/core': 'mikro-orm',
-  '@mikro-orm/knex': 'mikro-orm',
-  '@mikro-orm/postgresql': 'mikro-orm',
-  '@mikro-orm/mysql': 'mikro-orm',
-  '@mikro-orm/mariadb': 'mikro-orm',
-  '@mikro-orm/sqlite': 'mikro-orm',
-  '@mikro-orm/better-sqlite': 'mikro-orm',
 };
 
 /** `knex`, `prisma`, … for the package the app called; null for a driver or an ORM we do not know. */
 export function ormOf(pkg: string | undefined): string | null {
   if (!pkg) return null;
-  if (ORM_OF_PACKAGE[pkg]) return ORM_OF_PACKAGE[pkg];
+  if (Object.hasOwn(ORM_OF_PACKAGE, pkg)) return ORM_OF_PACKAGE[pkg];
   if (/^typeorm/.test(pkg)) return 'typeorm'; // aliased installs (typeorm03)
-  if (/^@mikro-orm\//.test(pkg)) return 'mikro-orm';
+  if (/^@mikro-orm\//.test(pkg)) return 'mikro-orm'; // core, knex and each driver package
   return null;
 }
 

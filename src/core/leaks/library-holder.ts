@@ -77,7 +77,18 @@ function creationIn(file: string, text: string, pkg: string): { location: Source
  * stores it (`this.sessions[id] = …`), the holder is the library's structure, not the app line
  * that fed it. `appFiles` are searched for the call that creates the structure.
  */
-export function libraryHolderOf(site: TrackedSite, appFiles: readonly string[], read: SourceReader): LibraryHolder | null {
+export function libraryHolderOf(site: TrackedSite, appFiles: () => readonly string[], read: SourceReader): LibraryHolder | null {
+  // one answer per site and library frame: the live analysis asks again every second
+  const known = found.get(site);
+  if (known && known.library === site.library) return known.holder;
+  const holder = search(site, appFiles, read);
+  found.set(site, { library: site.library, holder });
+  return holder;
+}
+
+const found = new WeakMap<TrackedSite, { library: TrackedSite['library']; holder: LibraryHolder | null }>();
+
+function search(site: TrackedSite, appFiles: () => readonly string[], read: SourceReader): LibraryHolder | null {
   const lib = site.library;
   if (!lib) return null;
   const packageName = packageOfFile(lib.location.file);
@@ -90,7 +101,7 @@ export function libraryHolderOf(site: TrackedSite, appFiles: readonly string[], 
   const prop = /^this\.([A-Za-z_$][\w$]*)/.exec(r.statement)?.[1];
   const name = cls && prop ? `${cls}.${prop}` : `${packageName}: ${r.statement}`;
   let createdAt: LibraryHolder['createdAt'] = null;
-  for (const file of new Set(appFiles)) {
+  for (const file of new Set(appFiles())) {
     const appText = read(file);
     if (appText === undefined) continue;
     createdAt = creationIn(file, appText, packageName);

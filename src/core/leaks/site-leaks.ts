@@ -138,10 +138,30 @@ function appFilesOf(session: Session, site: TrackedSite): string[] {
 }
 
 /** A leak kept by a library's structure: named by that holder, placed where the app creates it. */
-function toHolderFinding(j: Judged, session: Session, holder: LibraryHolder, retainer: SiteRetainer | null): Finding {
-  const { site, trend } = j;
+/** `+1.5 MB per load round` or `2 MB/min`, as the messages say a site's growth. */
+function rateText(j: Judged): string {
   const rate = rateOf(j);
-  const rateText = j.perRound ? `${formatBytes(rate)} per load round` : `${formatBytes(rate)}/min`;
+  return j.perRound ? `${formatBytes(rate)} per load round` : `${formatBytes(rate)}/min`;
+}
+
+/** The numbers every leak finding carries about its site's growth. */
+function growthData(j: Judged): Record<string, unknown> {
+  const rate = rateOf(j);
+  const { site } = j;
+  return {
+    ...(j.perRound ? { bytesPerRound: Math.round(rate) } : { bytesPerMinute: Math.round(rate) }),
+    liveBytes: Math.round(j.liveBytes),
+    samples: j.trend.n,
+    confidence: round3(j.trend.confidence),
+    windowMs: Math.round(j.windowMs),
+    function: site.name || '(anonymous)',
+    ...(site.location ? { functionLine: site.location.line } : {}),
+  };
+}
+
+function toHolderFinding(j: Judged, session: Session, holder: LibraryHolder, retainer: SiteRetainer | null): Finding {
+  const { site } = j;
+  const rate = rateOf(j);
   const who = describeFunction(site.name, retainer?.functionName);
   const libWhere = `${holder.location.file.slice(holder.location.file.lastIndexOf('node_modules'))}:${holder.location.line}`;
   const madeIn = site.location ? `${who} (${path.basename(site.location.file)}:${site.location.line})` : who;
@@ -159,19 +179,13 @@ function toHolderFinding(j: Judged, session: Session, holder: LibraryHolder, ret
     kind: 'leak',
     severity: rate >= MB ? 'error' : 'warning',
     message:
-      `Memory held by ${holder.packageName}'s ${holder.name} keeps growing: +${rateText}, ${formatBytes(j.liveBytes)} still live. ` +
+      `Memory held by ${holder.packageName}'s ${holder.name} keeps growing: +${rateText(j)}, ${formatBytes(j.liveBytes)} still live. ` +
       `${holder.statement} (${libWhere}) stores what ${madeIn} makes and never lets it go.${created}`,
     pid: session.pid,
     location,
     related,
     data: {
-      ...(j.perRound ? { bytesPerRound: Math.round(rate) } : { bytesPerMinute: Math.round(rate) }),
-      liveBytes: Math.round(j.liveBytes),
-      samples: trend.n,
-      confidence: round3(trend.confidence),
-      windowMs: Math.round(j.windowMs),
-      function: site.name || '(anonymous)',
-      ...(site.location ? { functionLine: site.location.line } : {}),
+      ...growthData(j),
       retainedBy: holder.statement,
       holder: holder.name,
       holderPackage: holder.packageName,
@@ -182,11 +196,10 @@ function toHolderFinding(j: Judged, session: Session, holder: LibraryHolder, ret
 }
 
 function toFinding(j: Judged, session: Session, retainer: SiteRetainer | null): Finding {
-  const { site, trend } = j;
+  const { site } = j;
   const fn = site.name || '(anonymous)';
   const who = describeFunction(site.name, retainer?.functionName);
   const rate = rateOf(j);
-  const rateText = j.perRound ? `${formatBytes(rate)} per load round` : `${formatBytes(rate)}/min`;
   const through = site.allocatedBy ? `, allocated through ${site.allocatedBy.split(' ')[0]}` : '';
   const related: RelatedInformation[] = [];
   let where: string;
@@ -208,18 +221,12 @@ function toFinding(j: Judged, session: Session, retainer: SiteRetainer | null): 
     id: findingId('leak', location, fn),
     kind: 'leak',
     severity: rate >= MB ? 'error' : 'warning',
-    message: `Memory allocated in ${who} keeps growing: +${rateText}, ${formatBytes(j.liveBytes)} still live${through}. ${where}`,
+    message: `Memory allocated in ${who} keeps growing: +${rateText(j)}, ${formatBytes(j.liveBytes)} still live${through}. ${where}`,
     pid: session.pid,
     location,
     related,
     data: {
-      ...(j.perRound ? { bytesPerRound: Math.round(rate) } : { bytesPerMinute: Math.round(rate) }),
-      liveBytes: Math.round(j.liveBytes),
-      samples: trend.n,
-      confidence: round3(trend.confidence),
-      windowMs: Math.round(j.windowMs),
-      function: fn,
-      ...(site.location ? { functionLine: site.location.line } : {}),
+      ...growthData(j),
       ...(retainer ? { retainedBy: retainer.statement } : {}),
       ...(constructor ? { constructor } : {}),
     },
@@ -256,14 +263,12 @@ export function detectSiteLeaks(session: Session, o: LeakOptions, read?: SourceR
   const out: Finding[] = [];
   for (const j of judged) {
     const retainer = retainerOf(j.site, history.mapLocation, read);
-    const holder = libraryHolderOf(j.site, appFilesOf(session, j.site), read ?? readSourceFromDisk);
+    const holder = libraryHolderOf(j.site, () => appFilesOf(session, j.site), read ?? readSourceFromDisk);
     const f = holder ? toHolderFinding(j, session, holder, retainer) : toFinding(j, session, retainer);
     const key = `${f.location!.file}:${f.location!.line}`;
     const first = byLine.get(key);
     if (first) {
-      const rate = rateOf(j);
-      const text = j.perRound ? `${formatBytes(rate)} per load round` : `${formatBytes(rate)}/min`;
-      first.related.push({ message: `also kept here: memory allocated in ${describeFunction(j.site.name, undefined)} at line ${j.site.location!.line}, +${text}`, location: j.site.location });
+      first.related.push({ message: `also kept here: memory allocated in ${describeFunction(j.site.name, undefined)} at line ${j.site.location!.line}, +${rateText(j)}`, location: j.site.location });
       continue;
     }
     byLine.set(key, f);

@@ -3,7 +3,8 @@ import type { AgentMessage } from '../../protocol';
 import { DEFAULT_SESSION_LIMITS, Session, type LocationMapper, type SessionLimits } from './session';
 
 export interface SessionStoreOptions {
-  limits?: SessionLimits;
+  /** ring-buffer sizes per process; those left out keep DEFAULT_SESSION_LIMITS */
+  limits?: Partial<SessionLimits>;
   mapLocation?: LocationMapper;
   /** ended sessions kept; the oldest are let go past this */
   maxEndedSessions?: number;
@@ -44,7 +45,7 @@ export class SessionStore extends EventEmitter {
     let session = this.live.get(msg.pid) ?? (msg.type === 'hello' ? undefined : this.get(msg.pid));
     // A hello for a pid whose session ended is a new process that got the same pid.
     if (!session || (msg.type === 'hello' && session.ended)) {
-      session = new Session(msg.pid, this.options.limits ?? DEFAULT_SESSION_LIMITS, this.options.mapLocation);
+      session = new Session(msg.pid, { ...DEFAULT_SESSION_LIMITS, ...this.options.limits }, this.options.mapLocation);
       this.live.set(msg.pid, session);
       this.all.push(session);
       this.trimEnded();

@@ -98,7 +98,11 @@ export class HeapSiteHistory {
       site.allocatedBy = s.allocatedBy ? label(s.allocatedBy) : site.allocatedBy;
       const lib = s.library ?? (s.allocatedBy && /[\\/]node_modules[\\/]/.test(s.allocatedBy.url) ? s.allocatedBy : undefined);
       const libFile = lib ? fileOfUrl(lib.url) : null;
-      if (lib && libFile) site.library = { name: lib.name, location: { file: libFile, line: lib.line, column: lib.column } };
+      const known = site.library?.location;
+      // kept while the frame is the same, so what is derived from it can be kept too
+      if (lib && libFile && !(known && known.file === libFile && known.line === lib.line && known.column === lib.column)) {
+        site.library = { name: lib.name, location: { file: libFile, line: lib.line, column: lib.column } };
+      }
       site.points.push({ t: msg.t, bytes: s.bytes, count: s.count });
     }
   }
