@@ -16,6 +16,8 @@ export interface LeakOptions {
   leakConfidence: number;
   /** … and over rounds (3 strictly rising rounds give 0.83) */
   leakRoundConfidence: number;
+  /** under --rounds: the rise in a site's samples from first to last round, in Poisson standard deviations */
+  leakRoundNoiseZ: number;
   /** the later half of the window must still grow at this share of the whole slope */
   leakRecentShare: number;
   /** at most this many leak findings per process, the fastest growing */
@@ -38,6 +40,7 @@ export const DEFAULT_LEAK_OPTIONS: Readonly<LeakOptions> = Object.freeze({
   leakMinBytesPerRound: 64 * 1024,
   leakConfidence: 0.99,
   leakRoundConfidence: 0.8,
+  leakRoundNoiseZ: 2,
   leakRecentShare: 0.3,
   leakMaxFindings: 10,
   heapGrowthMinWindowMs: 60_000,

@@ -47,6 +47,7 @@ function judge(history: HeapSiteHistory, site: TrackedSite, session: Session, o:
       recentShare: o.leakRecentShare,
     });
     if (!trend) return null;
+    if (!beyondSamplingNoise(series, o.leakRoundNoiseZ)) return null;
     // A site's live bytes are a sampled estimate (Poisson noise of about sqrt(bytes × interval)):
     // a few rounds of a full bounded cache can look like growth. The post-GC heap measured
     // exactly between the same rounds must grow too, by at least half the site's rate.
@@ -78,6 +79,20 @@ function judge(history: HeapSiteHistory, site: TrackedSite, session: Session, o:
   if (heap.length < 3 || !(theilSenSlope(heap) >= trend.slope / 2)) return null;
   if (flattened(series, span)) return null;
   return { site, trend, rate: growthOverWindow(series, span, trend.slope), perRound: false, liveBytes: series[series.length - 1].bytes, windowMs: span };
+}
+
+/**
+ * Did the site gain more samples from its first round to its last than sampling noise
+ * explains? A site's live samples at a profile read are a Poisson count: a bounded cache whose
+ * objects are replaced between rounds gives two independent counts of one mean λ, whose
+ * difference has variance 2λ, estimated by their sum. A leak keeps its earlier samples and
+ * adds new ones, so its rise stands out as the rounds' samples grow.
+ */
+function beyondSamplingNoise(series: Array<{ count: number }>, z: number): boolean {
+  const first = series[0].count;
+  const last = series[series.length - 1].count;
+  if (first + last === 0) return false;
+  return (last - first) / Math.sqrt(first + last) >= z;
 }
 
 /**

@@ -143,7 +143,7 @@ test('under --rounds, sites measured after each round give bytesPerRound from 3 
   const perRound = [0, 2.1, 3.2, 4.2].map((x) => x * MB);
   perRound.forEach((bytes, round) => {
     s.ingest({ type: 'heapSites', pid: 4242, t: T0 + 5000 + round * 2000, round, intervalBytes: 131072, totalBytes: bytes, sites: [
-      { name: 'handle', url: '/srv/app.js', line: 8, column: 16, bytes, count: 8 },
+      { name: 'handle', url: '/srv/app.js', line: 8, column: 16, bytes, count: Math.round(bytes / 131072) },
       { name: 'fill', url: '/srv/lru.js', line: 2, column: 1, bytes: round ? 2 * MB : 0, count: 16 },
     ] });
   });
@@ -153,6 +153,30 @@ test('under --rounds, sites measured after each round give bytesPerRound from 3 
   assert.ok(Math.abs(leaks[0].data.bytesPerRound - 1.05 * MB) < 0.1 * MB);
   assert.equal(leaks[0].data.bytesPerMinute, undefined);
   assert.ok(Math.abs(leaks[0].data.confidence - 5 / 6) < 0.001);
+});
+
+/** A site's samples after each of three rounds (round 0, the baseline, is empty), at 32 KB. */
+function roundsSession(counts, heapPerRound, { options = {} } = {}) {
+  const s = session();
+  [0, ...counts].forEach((count, round) => {
+    const bytes = count * 32768;
+    const site = { name: 'handle', url: '/srv/app.js', line: 8, column: 16, bytes, count };
+    s.ingest({ type: 'heapMeasure', pid: 4242, t: T0 + 5000 + round * 2000 - 10, round, heapUsed: 30 * MB + round * heapPerRound, heapTotal: 60 * MB, rss: 90 * MB, external: 0, arrayBuffers: 0 });
+    s.ingest({ type: 'heapSites', pid: 4242, t: T0 + 5000 + round * 2000, round, intervalBytes: 32768, totalBytes: bytes, sites: count ? [site] : [] });
+  });
+  return detectLeaks(s, options).filter((f) => f.kind === 'leak');
+}
+
+test('under --rounds, a rise in samples within sampling noise is no leak, even as the heap drifts up', () => {
+  // A full 400 KB cache replaced between rounds: three Poisson counts of mean ~13 that happen
+  // to rise (12 → 16 → 21: +9 samples, 1.6 standard deviations of the difference).
+  assert.deepEqual(roundsSession([12, 16, 21], 300 * 1024), []);
+  // Only the noise test stops it: the rise is steady, above the floor, and the heap grows.
+  assert.equal(roundsSession([12, 16, 21], 300 * 1024, { options: { leakRoundNoiseZ: 0 } }).length, 1);
+  const leak = roundsSession([34, 68, 103], 1.2 * MB);
+  assert.equal(leak.length, 1);
+  assert.equal(leak[0].location.line, 8);
+  assert.ok(Math.abs(leak[0].data.bytesPerRound - 34.5 * 32768) < 32768, `${leak[0].data.bytesPerRound}`);
 });
 
 /**
