@@ -14,7 +14,7 @@ import { installLifecycle } from './lifecycle';
 import { cpuSampler } from './probes/cpu';
 import { eventLoopSampler } from './probes/event-loop';
 import { installGcProbe } from './probes/gc';
-import { installHttpProbe } from './probes/http';
+import { installHttpProbe, type HttpProbe } from './probes/http';
 import { installListenProbe } from './probes/listen';
 import { memorySampler } from './probes/memory';
 import { startSampler } from './probes/sampler';
@@ -97,7 +97,8 @@ export function startAgent(config: AgentConfig): RunningAgent {
   if (options.probes.cpu) attempt(() => samplers.push(cpuSampler(context)));
   attempt(() => startSampler(context, samplers));
   if (options.probes.gc) attempt(() => installGcProbe(context));
-  if (options.probes.http) attempt(() => installHttpProbe(context, scopes));
+  let http: HttpProbe | null = null;
+  if (options.probes.http) attempt(() => (http = installHttpProbe(context, scopes)));
   attempt(() => installListenProbe(context));
   attempt(() => installHeapMeasure(context));
   attempt(() => installHeapSampling(context));
@@ -106,6 +107,7 @@ export function startAgent(config: AgentConfig): RunningAgent {
   if (options.probes.queries) attempt(() => installQueryProbes(context));
 
   installLifecycle(transport, (exitCode) => {
+    attempt(() => http?.flush());
     attempt(sampleMemory);
     transport.emit(exitCode === undefined ? { type: 'bye', pid, t: now() } : { type: 'bye', pid, t: now(), exitCode });
   });

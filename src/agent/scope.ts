@@ -2,6 +2,16 @@ import type { AsyncLocalStorage } from 'node:async_hooks';
 import type { QueryScope } from '../protocol/messages';
 import { contextStorage, type ContextFrame } from './async-context';
 
+/** Set on a request's scope once a query ran in it: the request is then sent on its own. */
+const kQueried = Symbol('perfLens.queried');
+
+type RequestScope = QueryScope & { [kQueried]?: true };
+
+/** Did a query run in this request's scope? (A symbol key: the scope's JSON stays `{id, name}`.) */
+export function wasQueried(scope: QueryScope): boolean {
+  return (scope as RequestScope)[kQueried] === true;
+}
+
 /** A burst closes when no query (no currentScope() call) arrived for this long. */
 export const BURST_QUIET_MS = 100;
 
@@ -41,18 +51,23 @@ export class Scopes {
   }
 
   /**
-   * A new request scope, entered for the rest of the current async context. While inactive
-   * the request still gets its id (http messages carry it), with no async-context cost.
+   * A new request scope, entered for the rest of the current async context; null while
+   * inactive (no driver, so no query can need it).
    */
-  enterRequest(name: string): string {
-    const id = this.prefix + ++this.counter;
-    if (this.storage !== null) this.storage.enterWith({ scope: { id, name }, site: null });
-    return id;
+  enterRequest(name: string): QueryScope | null {
+    if (this.storage === null) return null;
+    const scope: QueryScope = { id: this.prefix + ++this.counter, name };
+    this.storage.enterWith({ scope, site: null });
+    return scope;
   }
 
+  /** The scope a query starting now belongs to (the query recorder's call: it marks the request queried). */
   current(): QueryScope | null {
     const scope = this.storage?.getStore()?.scope;
-    if (scope) return scope;
+    if (scope) {
+      (scope as RequestScope)[kQueried] = true;
+      return scope;
+    }
     const t = this.clock();
     if (this.burst === null || t - this.burstLast > BURST_QUIET_MS) {
       this.burst = { id: this.prefix + ++this.counter, name: 'burst' };

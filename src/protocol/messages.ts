@@ -126,6 +126,32 @@ export interface HttpMessage {
   path?: string;
 }
 
+/**
+ * Requests the agent folded into one message instead of an `http` message each: those whose
+ * scope issued no query, which nothing needs one by one. One entry per status, method and
+ * route over [fromT, t]; each request's duration is its class's mean (classes 2.2 % apart).
+ * Readers expand it into `http` messages with `scope: null`, spread evenly over the window.
+ */
+export interface HttpSummaryMessage {
+  type: 'httpSummary';
+  pid: number;
+  /** end of the window (epoch ms) */
+  t: number;
+  /** start of the window (epoch ms) */
+  fromT: number;
+  routes: HttpSummaryRoute[];
+}
+
+export interface HttpSummaryRoute {
+  method: string;
+  route: string;
+  status: number;
+  /** one duration (ms) per class: the mean of the class's requests */
+  durationsMs: number[];
+  /** requests per class, parallel to durationsMs */
+  counts: number[];
+}
+
 export type DbKind = 'postgres' | 'mysql' | 'sqlite' | 'mongodb' | 'redis' | 'other';
 
 export interface QueryScope {
@@ -257,6 +283,7 @@ export type AgentMessage =
   | EventLoopMessage
   | CpuMessage
   | HttpMessage
+  | HttpSummaryMessage
   | QueryMessage
   | ListenMessage
   | DroppedMessage

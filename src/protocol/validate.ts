@@ -17,6 +17,7 @@ type FieldKind =
   | 'location[]'
   | 'scope'
   | 'heapSite[]'
+  | 'summaryRoute[]'
   | 'any';
 
 interface FieldSpec {
@@ -74,6 +75,7 @@ const SCHEMAS: Record<AgentMessage['type'], Record<string, FieldSpec>> = {
     scope: nullable(str),
     path: opt(str),
   },
+  httpSummary: { ...base, fromT: num, routes: { kind: 'summaryRoute[]' } },
   query: {
     ...base,
     durationMs: num,
@@ -150,6 +152,34 @@ function isHeapSite(v: unknown): boolean {
   );
 }
 
+/**
+ * Bounds of an httpSummary: routes, duration classes per route (a class is 2.2 % wide, so
+ * 1 µs to an hour spans ~1 000) and requests in all, so one message cannot expand into more
+ * than a second of a very busy server.
+ */
+const MAX_SUMMARY_ROUTES = 5000;
+const MAX_SUMMARY_CLASSES = 2000;
+export const MAX_SUMMARY_TOTAL = 1_000_000;
+
+function isSummaryRoutes(value: unknown): boolean {
+  if (!Array.isArray(value) || value.length > MAX_SUMMARY_ROUTES) return false;
+  let total = 0;
+  for (const r of value as unknown[]) {
+    if (r === null || typeof r !== 'object') return false;
+    const e = r as Record<string, unknown>;
+    if (typeof e.method !== 'string' || typeof e.route !== 'string' || !Number.isSafeInteger(e.status)) return false;
+    const { durationsMs, counts } = e;
+    if (!Array.isArray(durationsMs) || !Array.isArray(counts) || durationsMs.length !== counts.length || counts.length > MAX_SUMMARY_CLASSES) return false;
+    for (let i = 0; i < counts.length; i++) {
+      const d = durationsMs[i];
+      const n = counts[i];
+      if (typeof d !== 'number' || !Number.isFinite(d) || d < 0 || !Number.isSafeInteger(n) || n < 1) return false;
+      total += n;
+    }
+  }
+  return total <= MAX_SUMMARY_TOTAL;
+}
+
 function checkField(value: unknown, spec: FieldSpec): boolean {
   if (value === undefined) return !!spec.optional;
   // 'any' (a command's result data) may be null like any other JSON value
@@ -178,6 +208,8 @@ function checkField(value: unknown, spec: FieldSpec): boolean {
     }
     case 'heapSite[]':
       return Array.isArray(value) && value.length <= MAX_HEAP_SITES && value.every(isHeapSite);
+    case 'summaryRoute[]':
+      return isSummaryRoutes(value);
     case 'any':
       return true;
   }

@@ -132,4 +132,15 @@ function freePort() {
 
 const byType = (messages, type, pid) => messages.filter((m) => m.type === type && (pid === undefined || m.pid === pid));
 
-module.exports = { agentPath, corePath, startServer, writeApp, cleanupTmp, launch, freePort, byType, summary };
+/**
+ * The requests the agent reported, in time order: its `http` messages (requests that ran
+ * queries) and the ones its `httpSummary` messages stand for, as the session store sees them.
+ */
+function requestsOf(messages, pid) {
+  const { expandHttpSummary } = core();
+  const out = [...byType(messages, 'http', pid)];
+  for (const m of byType(messages, 'httpSummary', pid)) out.push(...expandHttpSummary(m));
+  return out.sort((a, b) => a.t - b.t);
+}
+
+module.exports = { agentPath, corePath, startServer, writeApp, cleanupTmp, launch, freePort, byType, requestsOf, summary };

@@ -3,7 +3,7 @@
 const { describe, it, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { runtimes } = require('../helpers/runtimes');
-const { agentPath, startServer, writeApp, cleanupTmp, launch, byType } = require('../helpers/agent-harness');
+const { agentPath, startServer, writeApp, cleanupTmp, launch, byType, requestsOf } = require('../helpers/agent-harness');
 
 after(cleanupTmp);
 
@@ -59,7 +59,7 @@ for (const rt of runtimes()) {
           assert.equal(listens.filter((l) => l.pid === h.pid).length, 1);
         }
         assert.equal(new Set(listens.map((l) => l.port)).size, 1);
-        assert.equal(byType(messages, 'http').length, 1);
+        assert.equal(requestsOf(messages).length, 1);
       } finally {
         await srv.close();
       }

@@ -4,7 +4,7 @@ const { describe, it, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
 const { runtimes } = require('../helpers/runtimes');
-const { corePath, startServer, writeApp, cleanupTmp, launch, freePort, byType } = require('../helpers/agent-harness');
+const { corePath, startServer, writeApp, cleanupTmp, launch, freePort, byType, requestsOf } = require('../helpers/agent-harness');
 
 after(cleanupTmp);
 
@@ -42,7 +42,7 @@ for (const rt of runtimes()) {
     it('when the server closes mid-run, the app carries on and exits normally', async () => {
       const srv = await startServer();
       const launched = launch(rt.path, writeApp(BUSY_APP(1500)), { url: srv.url, token: srv.token, timeoutMs: 20000 });
-      await srv.waitFor((ms) => byType(ms, 'http').length >= 3, 10000, '3 http messages');
+      await srv.waitFor((ms) => requestsOf(ms).length >= 3, 10000, '3 requests');
       await srv.close();
       const run = await launched.exited;
       assert.equal(run.timedOut, false, 'the agent kept the app alive');
@@ -107,7 +107,7 @@ for (const rt of runtimes()) {
         const backlog = messages.filter((m) => m.type !== 'hello' && m.type !== 'dropped' && m.t < connectedAt);
         assert.ok(backlog.length > 0 && backlog.length <= maxQueue, `backlog of ${backlog.length}`);
         // And the agent streams again afterwards.
-        await srv.waitFor((ms) => ms.some((m) => m.type === 'http' && m.t > Date.now() - 1000), 10000, 'fresh http');
+        await srv.waitFor((ms) => ms.some((m) => (m.type === 'http' || m.type === 'httpSummary') && m.t > Date.now() - 1500), 10000, 'fresh requests');
         launched.child.stdin.write('x');
         const run = await launched.exited;
         assert.equal(run.code, 0, run.stderr);

@@ -5,7 +5,7 @@ const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { spawnSync } = require('node:child_process');
 const { runtimes, nodeBinary } = require('../helpers/runtimes');
-const { agentPath, startServer, byType } = require('../helpers/agent-harness');
+const { agentPath, startServer, byType, requestsOf } = require('../helpers/agent-harness');
 const { attachApi, CJS_APP, ESM_APP, startPlainApp, get, listening, startNonNode } = require('../fixtures/attach/attach-harness');
 
 const node = runtimes()[0].path;
@@ -68,7 +68,7 @@ describe('inspector on a port the OS chose', () => {
       assert.equal(await listening(port), true, "the user's inspector stays open");
       await srv.waitFor((ms) => byType(ms, 'hello', app.pid).some((h) => h.via === 'attach'), 10000, 'hello');
       await get(app.port, '/inspected');
-      await srv.waitFor((ms) => byType(ms, 'http', app.pid).some((m) => m.path === '/inspected'), 10000, 'http');
+      await srv.waitFor((ms) => requestsOf(ms, app.pid).some((m) => m.route === '/inspected'), 10000, 'the request');
     } finally {
       await app.stop();
     }

@@ -5,6 +5,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { runCli, fixtureDir, readJson } = require('../helpers/cli');
+const { requestsOf } = require('../helpers/agent-harness');
 
 const HTTP_APP = `
 const http = require('node:http');
@@ -174,7 +175,7 @@ test('the recording reproduces the report through analyze, and SARIF is written'
   assert.equal(sarif.runs[0].tool.driver.name, 'perf-lens');
   const lines = fs.readFileSync(path.join(dir, 'rec.ndjson'), 'utf8').trim().split('\n').map(JSON.parse);
   assert.equal(lines[0].type, 'hello');
-  assert.equal(lines.filter((m) => m.type === 'http').length, 12);
+  assert.equal(requestsOf(lines).length, 12);
   assert.ok(!fs.readFileSync(path.join(dir, 'rec.ndjson'), 'utf8').includes('"token"'), 'the token is never recorded');
 });
 

@@ -6,6 +6,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { runCli, fixtureDir, readJson } = require('../helpers/cli');
+const { requestsOf } = require('../helpers/agent-harness');
 
 // Serves, requests itself every 10 ms, and runs a query per request (better-sqlite3).
 const APP = `
@@ -65,7 +66,7 @@ test('an app killed with SIGKILL mid-session: session ended, data kept, report a
   const lines = fs.readFileSync(rec, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   assert.equal(lines[0].type, 'hello');
   assert.equal(lines.filter((m) => m.type === 'bye').length, 0, 'a killed process says no bye');
-  assert.equal(lines.filter((m) => m.type === 'http').length, p.metrics.http.requests);
+  assert.equal(requestsOf(lines).length, p.metrics.http.requests);
   assert.match(res.stdout, new RegExp(`pid ${appPid} `));
   assert.match(res.stdout, new RegExp(`http ${p.metrics.http.requests} requests`));
 

@@ -7,6 +7,9 @@ const net = require('node:net');
 const { spawn } = require('node:child_process');
 const { corePath, writeApp, cleanupTmp, launch, freePort } = require('../helpers/agent-harness');
 
+/** A message carrying requests: one of them (`http`) or a second's worth (`httpSummary`). */
+const isRequests = (m) => m.type === 'http' || m.type === 'httpSummary';
+
 after(cleanupTmp);
 
 // A session server in its own process (so it can be SIGKILLed): prints one JSON line per message.
@@ -62,7 +65,7 @@ test('server killed: the app serves on, the agent backs off, then reconnects to 
   await until(() => srv.seen.some((m) => m.type === 'listening'), 10_000, 'the first server');
   const app = launch(process.execPath, writeApp(APP), { url: `ws://127.0.0.1:${port}/`, token, timeoutMs: 80_000 });
   t.after(() => app.child.kill('SIGKILL'));
-  await until(() => srv.seen.some((m) => m.type === 'http'), 10_000, 'http at the first server');
+  await until(() => srv.seen.some(isRequests), 10_000, 'requests at the first server');
   const pid = app.child.pid;
   assert.ok(srv.seen.some((m) => m.type === 'hello' && m.pid === pid));
 
@@ -93,8 +96,8 @@ test('server killed: the app serves on, the agent backs off, then reconnects to 
   await until(() => srv.seen.some((m) => m.type === 'listening'), 10_000, 'the second server');
   const back = Date.now();
   await until(() => srv.seen.some((m) => m.type === 'hello' && m.pid === pid), 15_000, 'hello at the new server');
-  await until(() => srv.seen.some((m) => m.type === 'http' && m.t >= back), 10_000, 'fresh http at the new server');
+  await until(() => srv.seen.some((m) => isRequests(m) && m.t >= back), 10_000, 'fresh requests at the new server');
   t.diagnostic(`reconnected ${srv.seen.find((m) => m.type === 'hello').t - back} ms after the new server listened`);
   // What happened while nobody listened was queued (bounded) and arrives now.
-  assert.ok(srv.seen.some((m) => m.type === 'http' && m.t > killedAt && m.t < back), 'the backlog of the outage arrived');
+  assert.ok(srv.seen.some((m) => isRequests(m) && m.t > killedAt && m.t < back), 'the backlog of the outage arrived');
 });

@@ -44,7 +44,7 @@ test('the overhead bench measures the app with and without the agent and writes 
   }
   assert.equal(without.agentMessages, null);
   assert.equal(withAgent.agentMessageTypes.hello, 1);
-  assert.ok(withAgent.agentMessageTypes.http > 0, 'the agent reported the requests');
+  assert.ok((withAgent.agentMessageTypes.http ?? 0) + (withAgent.agentMessageTypes.httpSummary ?? 0) > 0, 'the agent reported the requests');
   assert.ok(Number.isFinite(result.summary['with agent'].ratio));
   assert.ok(Number.isFinite(result.summary['with agent'].rssIncreaseMB));
   assert.ok(Number.isFinite(result.summary['with agent'].cpuLossPct));

@@ -1,6 +1,7 @@
 import type { AgentMessage } from '../../protocol';
 import type { AgentConnection, SessionServer } from '../server/session-server';
 import { SourceMapper } from '../sourcemaps';
+import { expandHttpSummary } from './http-summary';
 import { SessionStore, type SessionStoreOptions } from './session-store';
 
 /**
@@ -28,8 +29,17 @@ export function createSessionStore(options: Omit<SessionStoreOptions, 'mapLocati
 export function connectSessionServer(server: SessionServer, store: SessionStore, hooks: SessionHostHooks = {}): void {
   server.on('message', (msg: AgentMessage, conn: AgentConnection) => {
     if (msg.type === 'result') return;
-    hooks.record?.(msg);
-    store.ingest(msg);
+    // A recording keeps one `http` line per request, as it always has: a summary is written
+    // as the requests it stands for.
+    if (msg.type === 'httpSummary') {
+      for (const h of expandHttpSummary(msg)) {
+        hooks.record?.(h);
+        store.ingest(h);
+      }
+    } else {
+      hooks.record?.(msg);
+      store.ingest(msg);
+    }
     hooks.onMessage?.(msg, conn);
   });
   server.on('disconnect', (conn: AgentConnection) => {

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { AgentMessage } from '../../protocol';
+import { expandHttpSummary } from './http-summary';
 import { DEFAULT_SESSION_LIMITS, Session, type LocationMapper, type SessionLimits } from './session';
 
 export interface SessionStoreOptions {
@@ -50,6 +51,14 @@ export class SessionStore extends EventEmitter {
       this.all.push(session);
       this.trimEnded();
       this.emit('session', session);
+    }
+    // Listeners (charts, live analysis, mirrors) see the requests a summary stands for.
+    if (msg.type === 'httpSummary') {
+      for (const h of expandHttpSummary(msg)) {
+        session.ingest(h);
+        this.emit('message', session, h);
+      }
+      return session;
     }
     session.ingest(msg);
     this.emit('message', session, msg);

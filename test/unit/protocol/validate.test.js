@@ -19,6 +19,10 @@ const VALID = {
   eventLoop: { type: 'eventLoop', pid: 10, t: 2, p50Ms: 1, p99Ms: 2, maxMs: 3, utilization: 0.5 },
   cpu: { type: 'cpu', pid: 10, t: 2, userMs: 1, systemMs: 1, percent: 12.5 },
   http: { type: 'http', pid: 10, t: 2, method: 'GET', route: '/posts', status: 200, durationMs: 3.1, scope: null },
+  httpSummary: {
+    type: 'httpSummary', pid: 10, t: 2000, fromT: 1000,
+    routes: [{ method: 'GET', route: '/health', status: 200, durationsMs: [0.051, 0.12], counts: [900, 3] }],
+  },
   query: { type: 'query', pid: 10, t: 2, durationMs: 1.2, db: 'postgres', text: 'select 1', scope: null, callsite: null, error: false },
   listen: { type: 'listen', pid: 10, t: 2, port: 3000, address: '127.0.0.1' },
   dropped: { type: 'dropped', pid: 10, t: 2, count: 4 },
@@ -39,6 +43,7 @@ const REQUIRED = {
   eventLoop: { pid: 'int', t: 'number', p50Ms: 'number', p99Ms: 'number', maxMs: 'number', utilization: 'number' },
   cpu: { pid: 'int', t: 'number', userMs: 'number', systemMs: 'number', percent: 'number' },
   http: { pid: 'int', t: 'number', method: 'string', route: 'string', status: 'int', durationMs: 'number', scope: 'nullable-string' },
+  httpSummary: { pid: 'int', t: 'number', fromT: 'number', routes: 'summaryRoute[]' },
   query: {
     pid: 'int', t: 'number', durationMs: 'number', db: 'enum', text: 'string',
     scope: 'nullable-scope', callsite: 'nullable-location', error: 'boolean',
@@ -63,6 +68,18 @@ const WRONG = {
   'heapSite[]': [
     null, {}, [{ name: 'f', url: 'u', line: 1, column: 1, bytes: '1', count: 1 }],
     [{ name: 'f', url: 'u', line: 1.5, column: 1, bytes: 1, count: 1 }], [{ url: 'u', line: 1, column: 1, bytes: 1, count: 1 }],
+  ],
+  'summaryRoute[]': [
+    null, {}, [null], [{ route: '/', status: 200, durationsMs: [1], counts: [1] }],
+    [{ method: 'GET', route: '/', status: 200.5, durationsMs: [1], counts: [1] }],
+    // classes and counts must pair up; a class holds at least one request, a duration is ≥ 0
+    [{ method: 'GET', route: '/', status: 200, durationsMs: [1, 2], counts: [1] }],
+    [{ method: 'GET', route: '/', status: 200, durationsMs: [1], counts: [0] }],
+    [{ method: 'GET', route: '/', status: 200, durationsMs: [1], counts: [1.5] }],
+    [{ method: 'GET', route: '/', status: 200, durationsMs: [-1], counts: [1] }],
+    [{ method: 'GET', route: '/', status: 200, durationsMs: ['1'], counts: [1] }],
+    // at most a million requests in one message: it cannot expand into more
+    [{ method: 'GET', route: '/', status: 200, durationsMs: [1, 2], counts: [600_000, 400_001] }],
   ],
   'nullable-scope': ['s1', 1, { id: 's1' }, { name: 'x' }, { id: 1, name: 'x' }, []],
   'nullable-location': [
