@@ -46,6 +46,8 @@ const CONFIGS = {
   'http-only': { probes: { ...ALL_OFF, http: true } },
   'runtime-only': { probes: { ...ALL_OFF, memory: true, gc: true, eventLoop: true, cpu: true } },
   'sampling-only': { heapSampling: true, probes: ALL_OFF },
+  'queries-only': { probes: { ...ALL_OFF, queries: true } },
+  'gc-only': { probes: { ...ALL_OFF, gc: true } },
 };
 const APPS = { standard: 'app.js', minimal: 'minimal-app.js' };
 
