@@ -4,6 +4,7 @@
 //   agent overhead     bench/overhead.js       req/s and RSS with vs without the agent
 //   minimal handler    bench/overhead.js --app minimal --configs …  CPU per request per agent configuration
 //   agent cost         bench/agent-cost.js     µs of CPU per request replayed through the http channels
+//   GC watching        bench/gc-probe.js       CPU of an allocating app with the GC observed, three ways
 //   query capture      bench/query-capture.js  µs per query with vs without capture
 //   snapshot parse     bench/snapshot-parse.js MB/s and peak RSS, Perf Lens vs memlab
 //   live latency       bench/live-latency.js   event in the app → chart update (p95 ≤ 250 ms)
@@ -11,7 +12,7 @@
 //   leak live          bench/leak-live.js      seconds to flag a 1 MB/min leak live (≤ 120 s)
 // Their own outputs go to stderr as they run; their JSON stays in bench/results/.
 //
-//   node bench/index.js [--quick] [--only overhead,minimal,agentcost,query,snapshot,latency,normalizer,leak]
+//   node bench/index.js [--quick] [--only overhead,minimal,agentcost,gcprobe,query,snapshot,latency,normalizer,leak]
 // --quick runs each in its short mode (a few minutes in all); the default is their full runs.
 const fs = require('node:fs');
 const path = require('node:path');
@@ -77,6 +78,19 @@ const BENCHES = {
       { bench: 'agent cost', measure: 'CPU µs per request, replayed (with its timers)', baseline: r.without.median, perfLens: r.with.median, ratio: r.with.median / r.without.median, goal: 'cost shown', met: null },
       { bench: 'agent cost', measure: 'that cost ÷ the bench app\'s CPU per request', baseline: r.appUsPerRequest, perfLens: r.agentUsPerRequest, ratio: share, goal: '≤ 0.02', met: share === null ? null : share <= 0.02 },
     ];
+  },
+  async gcprobe() {
+    await runBench('gc-probe.js', quick ? ['--quick'] : []);
+    const { summary } = readJson('gc-probe.json');
+    return ['observer', 'observer+heap', 'gcprofiler'].map((v) => ({
+      bench: 'GC watching',
+      measure: `CPU of an allocating app, ${v} (paired ${summary[v].min.toFixed(3)}–${summary[v].max.toFixed(3)})`,
+      baseline: summary.without.cpuMs,
+      perfLens: summary[v].cpuMs,
+      ratio: summary[v].ratio,
+      goal: 'cost shown',
+      met: null,
+    }));
   },
   async query() {
     const out = await runBench('query-capture.js', quick ? ['--runs', '2', '--queries', '10000'] : []);

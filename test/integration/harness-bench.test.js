@@ -49,3 +49,25 @@ test('the overhead bench measures the app with and without the agent and writes 
   assert.ok(Number.isFinite(result.summary['with agent'].rssIncreaseMB));
   assert.ok(Number.isFinite(result.summary['with agent'].cpuLossPct));
 });
+
+test('the GC-watching bench runs each variant, sees the collections only where it watches, and writes its JSON', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'perf-lens-bench-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const out = path.join(dir, 'gc-probe.json');
+  const child = spawn(process.execPath, [path.join(root, 'bench', 'gc-probe.js'), '--pairs', '1', '--iterations', '400000', '--out', out], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => child.exitCode === null && child.kill('SIGKILL'));
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const code = await new Promise((r) => child.on('exit', r));
+  assert.equal(code, 0, stderr);
+  assert.match(stdout, /^observer\s+\d+\s+[\d.]+ \(/m);
+  const { summary } = JSON.parse(fs.readFileSync(out, 'utf8'));
+  assert.deepEqual(Object.keys(summary), ['without', 'observer', 'observer+heap', 'gcprofiler']);
+  assert.equal(summary.without.gcs, 0);
+  for (const v of ['observer', 'observer+heap', 'gcprofiler']) {
+    assert.ok(summary[v].gcs > 0, `${v} saw the collections`);
+    assert.ok(summary[v].cpuMs > 0 && Number.isFinite(summary[v].ratio));
+  }
+});

@@ -9,14 +9,19 @@ const CLASSES_PER_DOUBLING = 32;
 /** A summary is sent early past this many requests, so one message stays small to expand. */
 export const MAX_SUMMARY_REQUESTS = 50_000;
 
+/** Per duration class: [requests, sum of their durations in ms]. One map lookup a request. */
 class DurationClasses {
-  readonly counts = new Map<number, number>();
-  readonly sums = new Map<number, number>();
+  readonly classes = new Map<number, [number, number]>();
 
   add(durationMs: number): void {
     const c = Math.floor(Math.log2(1 + durationMs * 1000) * CLASSES_PER_DOUBLING);
-    this.counts.set(c, (this.counts.get(c) ?? 0) + 1);
-    this.sums.set(c, (this.sums.get(c) ?? 0) + durationMs);
+    const entry = this.classes.get(c);
+    if (entry === undefined) {
+      this.classes.set(c, [1, durationMs]);
+    } else {
+      entry[0]++;
+      entry[1] += durationMs;
+    }
   }
 }
 
@@ -32,11 +37,12 @@ const micro = (ms: number): number => Math.round(ms * 1000) / 1000;
 /**
  * Requests nothing needs one by one (no query ran in their scope), folded per method, route
  * and status into duration classes: one `httpSummary` message per period instead of one
- * `http` message a request. Per request: a key, two map lookups, a logarithm; no allocation once a
- * route and duration class have been seen.
+ * `http` message a request. Per request: two map lookups and a logarithm; no allocation once a
+ * route and duration class have been seen in the period.
  */
 export class RequestSummary {
-  private tallies = new Map<string, RouteTally>();
+  /** route → its tallies, one per method and status (most routes have one or two) */
+  private routes = new Map<string, RouteTally[]>();
   private requests = 0;
   private fromT: number;
 
@@ -52,11 +58,22 @@ export class RequestSummary {
   }
 
   add(method: string, route: string, status: number, durationMs: number): void {
-    const key = `${status} ${method} ${route}`;
-    let tally = this.tallies.get(key);
+    let tallies = this.routes.get(route);
+    if (tallies === undefined) {
+      tallies = [];
+      this.routes.set(route, tallies);
+    }
+    let tally: RouteTally | undefined;
+    for (let i = 0; i < tallies.length; i++) {
+      const t = tallies[i];
+      if (t.status === status && t.method === method) {
+        tally = t;
+        break;
+      }
+    }
     if (tally === undefined) {
       tally = { method, route, status, durations: new DurationClasses() };
-      this.tallies.set(key, tally);
+      tallies.push(tally);
     }
     tally.durations.add(durationMs);
     this.requests++;
@@ -68,16 +85,18 @@ export class RequestSummary {
     this.fromT = now;
     if (this.requests === 0) return null;
     const routes: HttpSummaryRoute[] = [];
-    for (const tally of this.tallies.values()) {
-      const durationsMs: number[] = [];
-      const counts: number[] = [];
-      for (const [c, n] of tally.durations.counts) {
-        counts.push(n);
-        durationsMs.push(micro(tally.durations.sums.get(c)! / n));
+    for (const tallies of this.routes.values()) {
+      for (const tally of tallies) {
+        const durationsMs: number[] = [];
+        const counts: number[] = [];
+        for (const [n, sum] of tally.durations.classes.values()) {
+          counts.push(n);
+          durationsMs.push(micro(sum / n));
+        }
+        routes.push({ method: tally.method, route: tally.route, status: tally.status, durationsMs, counts });
       }
-      routes.push({ method: tally.method, route: tally.route, status: tally.status, durationsMs, counts });
     }
-    this.tallies = new Map();
+    this.routes = new Map();
     this.requests = 0;
     return { type: 'httpSummary', pid: this.pid, t: micro(now), fromT: micro(fromT), routes };
   }
