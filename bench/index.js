@@ -57,7 +57,7 @@ const BENCHES = {
   },
   async minimal() {
     const out = path.join(results, 'overhead-minimal.json');
-    await runBench('overhead.js', [...(quick ? ['--quick'] : ['--pairs', '8', '--duration', '4', '--warmup', '1']), '--app', 'minimal', '--configs', 'defaults,no-sampling,no-db', '--out', out]);
+    await runBench('overhead.js', [...(quick ? ['--quick'] : ['--pairs', '16', '--duration', '6', '--warmup', '1']), '--app', 'minimal', '--configs', 'defaults,no-sampling,no-db', '--out', out]);
     const s = readJson('overhead-minimal.json').summary;
     const base = s.without;
     return ['defaults', 'no-sampling', 'no-db'].map((c) => ({
