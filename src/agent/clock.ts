@@ -7,6 +7,11 @@ export function now(): number {
   return origin + performance.now();
 }
 
+/** Milliseconds rounded to the microsecond: shorter numbers are cheaper to stringify and send. */
+export function micro(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
 /** Runs `fn`, swallowing anything it throws: nothing of the agent may surface in the app. */
 export function safely<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void {
   return (...args: A) => {

@@ -23,7 +23,7 @@ export function nodeOptionsWithAgent(existing: string | undefined, agentPath: st
 const ROUNDS_SAMPLING_INTERVAL = 32 * 1024;
 
 /** PERF_LENS_OPTIONS with the sampling heap profiler asked for from the start. */
-export function withHeapSampling(raw: string | undefined, rounds = 1): string {
+function withHeapSampling(raw: string | undefined, rounds = 1): string {
   let options: Record<string, unknown> = {};
   try {
     const parsed = JSON.parse(raw || '{}');

@@ -159,7 +159,7 @@ function isHeapSite(v: unknown): boolean {
  */
 const MAX_SUMMARY_ROUTES = 5000;
 const MAX_SUMMARY_CLASSES = 2000;
-export const MAX_SUMMARY_TOTAL = 1_000_000;
+const MAX_SUMMARY_TOTAL = 1_000_000;
 
 function isSummaryRoutes(value: unknown): boolean {
   if (!Array.isArray(value) || value.length > MAX_SUMMARY_ROUTES) return false;

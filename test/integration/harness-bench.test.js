@@ -12,20 +12,23 @@ const path = require('node:path');
 
 const root = ROOT;
 
-test('the overhead bench measures the app with and without the agent and writes its JSON', async (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'perf-lens-bench-'));
-  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const out = path.join(dir, 'overhead.json');
-  const child = spawn(process.execPath, [path.join(root, 'bench', 'overhead.js'), '--pairs', '1', '--duration', '1', '--warmup', '0', '--connections', '2', '--out', out], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/** Runs a bench script to its end; resolves with its exit code and output. */
+async function runBench(t, script, args) {
+  const child = spawn(process.execPath, [path.join(root, 'bench', script), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   t.after(() => child.exitCode === null && child.kill('SIGKILL'));
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
   child.stderr.on('data', (d) => (stderr += d));
   const code = await new Promise((r) => child.on('exit', r));
+  return { code, stdout, stderr };
+}
+
+test('the overhead bench measures the app with and without the agent and writes its JSON', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'perf-lens-bench-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const out = path.join(dir, 'overhead.json');
+  const { code, stdout, stderr } = await runBench(t, 'overhead.js', ['--pairs', '1', '--duration', '1', '--warmup', '0', '--connections', '2', '--out', out]);
   assert.equal(code, 0, stderr);
 
   assert.match(stdout, /^variant\s+req\/s median\s+min–max\s+spread\s+ratio/m);
@@ -54,13 +57,7 @@ test('the GC-watching bench runs each variant, sees the collections only where i
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'perf-lens-bench-'));
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   const out = path.join(dir, 'gc-probe.json');
-  const child = spawn(process.execPath, [path.join(root, 'bench', 'gc-probe.js'), '--pairs', '1', '--iterations', '400000', '--out', out], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  t.after(() => child.exitCode === null && child.kill('SIGKILL'));
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const code = await new Promise((r) => child.on('exit', r));
+  const { code, stdout, stderr } = await runBench(t, 'gc-probe.js', ['--pairs', '1', '--iterations', '400000', '--out', out]);
   assert.equal(code, 0, stderr);
   assert.match(stdout, /^observer\s+\d+\s+[\d.]+ \(/m);
   const { summary } = JSON.parse(fs.readFileSync(out, 'utf8'));

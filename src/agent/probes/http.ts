@@ -1,13 +1,12 @@
 import * as dc from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { micro } from '../clock';
 import type { AgentContext } from '../context';
 import type { HttpMessage, QueryScope } from '../../protocol/messages';
 import { wasQueried, type Scopes } from '../scope';
 import { MAX_SUMMARY_REQUESTS, RequestSummary } from './request-summary';
 import { subscribeFastifyRoutes } from './framework-routes';
 import { frameworkRoute, pathOf, routeOf } from './route';
-
-const micro = (ms: number): number => Math.round(ms * 1000) / 1000;
 
 const kStart = Symbol('perfLens.start');
 const kScope = Symbol('perfLens.scope');
@@ -29,8 +28,9 @@ interface ServerMessage {
 }
 
 /**
- * How often folded requests are sent: well inside the live charts' goal of an event on the
- * chart within 250 ms (p95), and still ten small messages a second however busy the app.
+ * Folded requests are sent this long after the first one of a window: well inside the live
+ * charts' goal of an event on the chart within 250 ms (p95), at most ten small messages a
+ * second however busy the app, and no timer at all while it serves nothing.
  */
 const SUMMARY_PERIOD_MS = 100;
 
@@ -44,26 +44,31 @@ export interface HttpProbe {
  * database driver loaded, each request becomes a scope: enterWith() in the start subscriber
  * puts it in the async context the handlers run in, and a request whose scope ran a query is
  * sent as its own `http` message (the N+1 detectors weigh its queries against it). Every other
- * request is folded into an `httpSummary` sent every 100 ms (see RequestSummary): a message per
+ * request is folded into an `httpSummary` sent within 100 ms (see RequestSummary): a message per
  * request was most of the agent's cost on a light handler.
  */
 export function installHttpProbe(ctx: AgentContext, scopes: Scopes): HttpProbe {
   const pid = ctx.pid;
-  const summary = new RequestSummary(pid, ctx.now());
+  const summary = new RequestSummary(pid);
   subscribeFastifyRoutes();
 
+  let timer: NodeJS.Timeout | null = null;
   const flush = () => {
+    if (timer !== null) clearTimeout(timer);
+    timer = null;
     const msg = summary.take(ctx.now());
     if (msg !== null) ctx.emit(msg);
   };
-  const timer = setInterval(() => {
-    try {
-      flush();
-    } catch {
-      /* never into the app */
-    }
-  }, SUMMARY_PERIOD_MS);
-  timer.unref();
+  const flushLater = () => {
+    timer = setTimeout(() => {
+      try {
+        flush();
+      } catch {
+        /* never into the app */
+      }
+    }, SUMMARY_PERIOD_MS);
+    timer.unref();
+  };
 
   dc.subscribe('http.server.request.start', (message: unknown) => {
     try {
@@ -88,13 +93,14 @@ export function installHttpProbe(ctx: AgentContext, scopes: Scopes): HttpProbe {
       const start = req[kStart];
       if (start === undefined) return;
       const t = ctx.now();
-      const path = req[kPath] ?? pathOf(req.url);
-      const route = frameworkRoute(req) ?? req[kRoute] ?? routeOf(path);
+      // A framework's template needs no path; a folded request never sends one.
+      const route = frameworkRoute(req) ?? req[kRoute] ?? routeOf(pathOf(req.url));
       const method = req.method ?? 'GET';
       const scope = req[kScope];
-      if (scope === undefined || scope === null || !wasQueried(scope)) {
-        summary.add(method, route, res.statusCode, t - start);
+      if (!scope || !wasQueried(scope)) {
+        summary.add(method, route, res.statusCode, t - start, t);
         if (summary.size >= MAX_SUMMARY_REQUESTS) flush();
+        else if (timer === null) flushLater();
         return;
       }
       // Times to the microsecond: shorter numbers are cheaper to stringify and to send (the
@@ -108,7 +114,7 @@ export function installHttpProbe(ctx: AgentContext, scopes: Scopes): HttpProbe {
         status: res.statusCode,
         durationMs: micro(t - start),
         scope: scope.id,
-        path,
+        path: req[kPath] ?? pathOf(req.url),
       };
       ctx.emit(http);
     } catch {

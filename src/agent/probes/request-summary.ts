@@ -1,4 +1,5 @@
 import type { HttpSummaryMessage, HttpSummaryRoute } from '../../protocol/messages';
+import { micro } from '../clock';
 
 /**
  * Duration classes per doubling: 32 makes neighbours 2.2 % apart. A class reports the mean of
@@ -32,8 +33,6 @@ interface RouteTally {
   durations: DurationClasses;
 }
 
-const micro = (ms: number): number => Math.round(ms * 1000) / 1000;
-
 /**
  * Requests nothing needs one by one (no query ran in their scope), folded per method, route
  * and status into duration classes: one `httpSummary` message per period instead of one
@@ -44,20 +43,18 @@ export class RequestSummary {
   /** route → its tallies, one per method and status (most routes have one or two) */
   private routes = new Map<string, RouteTally[]>();
   private requests = 0;
-  private fromT: number;
+  /** when the window's first request finished: the window spans only the requests in it */
+  private fromT = 0;
 
-  constructor(
-    private readonly pid: number,
-    now: number,
-  ) {
-    this.fromT = now;
-  }
+  constructor(private readonly pid: number) {}
 
   get size(): number {
     return this.requests;
   }
 
-  add(method: string, route: string, status: number, durationMs: number): void {
+  /** One request that finished at `t` (epoch ms) after `durationMs`. */
+  add(method: string, route: string, status: number, durationMs: number, t: number): void {
+    if (this.requests === 0) this.fromT = t;
     let tallies = this.routes.get(route);
     if (tallies === undefined) {
       tallies = [];
@@ -79,10 +76,8 @@ export class RequestSummary {
     this.requests++;
   }
 
-  /** The requests since the last call as one message (null when there were none), and a fresh window from `now`. */
+  /** The requests since the last call as one message ending at `now` (null when there were none). */
   take(now: number): HttpSummaryMessage | null {
-    const fromT = this.fromT;
-    this.fromT = now;
     if (this.requests === 0) return null;
     const routes: HttpSummaryRoute[] = [];
     for (const tallies of this.routes.values()) {
@@ -98,6 +93,6 @@ export class RequestSummary {
     }
     this.routes = new Map();
     this.requests = 0;
-    return { type: 'httpSummary', pid: this.pid, t: micro(now), fromT: micro(fromT), routes };
+    return { type: 'httpSummary', pid: this.pid, t: micro(now), fromT: micro(this.fromT), routes };
   }
 }

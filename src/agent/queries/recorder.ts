@@ -1,5 +1,6 @@
 import type { DbKind, QueryMessage, QueryScope, SourceLocation } from '../../protocol/messages';
 import { MAX_SQL_CHARS } from '../../protocol/messages';
+import { micro } from '../clock';
 import type { AgentContext } from '../context';
 import { captureCallsite } from './callsite';
 import type { Capture } from './callsite';
@@ -107,7 +108,7 @@ export class QueryRecorder {
         type: 'query',
         pid: this.ctx.pid,
         t: pending.t,
-        durationMs: Math.round((this.ctx.now() - pending.t) * 1000) / 1000,
+        durationMs: micro(this.ctx.now() - pending.t),
         db: pending.db,
         text: pending.text,
         scope: pending.scope,

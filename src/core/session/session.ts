@@ -11,7 +11,6 @@ import type {
   QueryMessage,
   SourceLocation,
 } from '../../protocol';
-import { expandHttpSummary } from './http-summary';
 import { HeapSiteHistory } from './site-history';
 import { Interner } from './interner';
 import { RingBuffer } from './ring-buffer';
@@ -122,9 +121,6 @@ export class Session {
         this.httpCount++;
         if (msg.status >= 500) this.httpErrors++;
         this.http.push(msg);
-        break;
-      case 'httpSummary':
-        for (const h of expandHttpSummary(msg)) this.ingest(h);
         break;
       case 'query':
         this.queryCount++;
