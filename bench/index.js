@@ -3,6 +3,7 @@
 // none disturbs another), then ONE table of the ratios they measured side by side:
 //   agent overhead     bench/overhead.js       req/s and RSS with vs without the agent
 //   minimal handler    bench/overhead.js --app minimal --configs …  CPU per request per agent configuration
+//   all at once        bench/cpu-slices.js     the same, every variant's app loaded at once (minimal and 200 µs handlers)
 //   agent cost         bench/agent-cost.js     µs of CPU per request replayed through the http channels
 //   GC watching        bench/gc-probe.js       CPU of an allocating app with the GC observed, three ways
 //   query capture      bench/query-capture.js  µs per query with vs without capture
@@ -12,7 +13,7 @@
 //   leak live          bench/leak-live.js      seconds to flag a 1 MB/min leak live (≤ 120 s)
 // Their own outputs go to stderr as they run; their JSON stays in bench/results/.
 //
-//   node bench/index.js [--quick] [--only overhead,minimal,agentcost,gcprobe,query,snapshot,latency,normalizer,leak]
+//   node bench/index.js [--quick] [--only overhead,minimal,slices,agentcost,gcprobe,query,snapshot,latency,normalizer,leak]
 // --quick runs each in its short mode (a few minutes in all); the default is their full runs.
 const fs = require('node:fs');
 const path = require('node:path');
@@ -69,6 +70,29 @@ const BENCHES = {
       goal: '≤ 1.03',
       met: s[c].cpuPairedRatioMedian <= 1.03,
     }));
+  },
+  async slices() {
+    // The same configurations on the minimal handler and on a 200 µs one, every app loaded at
+    // once on one CPU (bench/cpu-slices.js): the machine's drift cancels in each round.
+    const rows = [];
+    for (const [app, goal] of [['minimal', 1.03], ['busy', 1.01]]) {
+      const name = `cpu-slices-${app}.json`;
+      await runBench('cpu-slices.js', [...(quick ? ['--quick'] : ['--rounds', '24', '--restart-every', '4']), '--app', app, '--configs', 'defaults,no-sampling,no-db', '--out', path.join(results, name)]);
+      const s = readJson(name).summary;
+      for (const c of ['defaults', 'no-sampling', 'no-db']) {
+        rows.push({
+          bench: `${app} handler, all at once`,
+          measure: `CPU per request (µs), ${c} (IQR ${s[c].ratioQ1.toFixed(3)}–${s[c].ratioQ3.toFixed(3)}; control ${s.control.ratioMedian.toFixed(3)})`,
+          baseline: s.without.cpuPerReqUs,
+          perfLens: s[c].cpuPerReqUs,
+          ratio: s[c].ratioMedian,
+          goal: `≤ ${goal.toFixed(2)}`,
+          met: s[c].ratioMedian <= goal,
+        });
+      }
+      rows.push({ bench: `${app} handler, all at once`, measure: 'app RSS (MB), defaults', baseline: s.without.rssMB, perfLens: s.defaults.rssMB, ratio: s.defaults.rssMB / s.without.rssMB, goal: '≤ +15 MB', met: s.defaults.rssIncreaseMB <= 15 });
+    }
+    return rows;
   },
   async agentcost() {
     await runBench('agent-cost.js', quick ? ['--quick'] : []);

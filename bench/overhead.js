@@ -8,6 +8,10 @@
 //   node bench/overhead.js [--pairs 6] [--duration 10] [--warmup 3] [--connections 10]
 //                          [--server child|inproc|both] [--host-nice N] [--no-pin] [--quick] [--out FILE]
 //                          [--app standard|minimal] [--configs defaults,no-sampling,no-db,…]
+//                          [--load wrk|autocannon]
+// --load: the load generator; wrk (default where it is installed) saturates the pinned app from
+// one core, autocannon needs about a core for 40 000 requests/s and leaves the app half idle,
+// which blurs its CPU per request (pairs spread ±15 % on the minimal app, ±4 % with wrk).
 // --app minimal: a handler of ~50 µs (one JSON.stringify of 20 objects), where a fixed
 // per-request cost shows most. --configs: one agent variant per named configuration (what
 // PERF_LENS_OPTIONS the agent gets, see CONFIGS), each paired with a run without the agent;
@@ -22,33 +26,17 @@
 // itself; autocannon and the session server share the others. The app then saturates one
 // core and competes with nothing, so req/s and CPU per request move together and the
 // run-to-run spread drops from tens of percent to a few.
-const { spawn } = require('node:child_process');
-const { EventEmitter } = require('node:events');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { onJsonLines, startApp, stopProcess, runAutocannon, rssBytes, cpuSeconds, nodeCommand, cpuPlan } = require('./lib/procs');
+const { startApp, stopProcess, runAutocannon, runWrk, hasWrk, rssBytes, cpuSeconds, cpuPlan } = require('./lib/procs');
 const { describe, median } = require('./lib/stats');
-const { startSessionHost } = require('./lib/session-host');
+const { startSessionHost, startHostProcess, waitForPid } = require('./lib/session-host');
+const { CONFIGS } = require('./lib/agent-configs');
 
 const root = path.join(__dirname, '..');
 const GOALS = { maxThroughputLossPct: 2, maxRssIncreaseMB: 15 };
 
-const ALL_OFF = { memory: false, gc: false, eventLoop: false, cpu: false, http: false, queries: false };
-/** Agent configurations by name: the PERF_LENS_OPTIONS each variant runs with. */
-const CONFIGS = {
-  // what `perf-lens run` and the editor give an app by default
-  defaults: { heapSampling: true },
-  'no-sampling': {},
-  'no-db': { heapSampling: true, probes: { ...ALL_OFF, memory: true, gc: true, eventLoop: true, cpu: true, http: true } },
-  // probe by probe, to find where the time goes
-  'no-probes': { probes: ALL_OFF },
-  'http-only': { probes: { ...ALL_OFF, http: true } },
-  'runtime-only': { probes: { ...ALL_OFF, memory: true, gc: true, eventLoop: true, cpu: true } },
-  'sampling-only': { heapSampling: true, probes: ALL_OFF },
-  'queries-only': { probes: { ...ALL_OFF, queries: true } },
-  'gc-only': { probes: { ...ALL_OFF, gc: true } },
-};
 const APPS = { standard: 'app.js', minimal: 'minimal-app.js' };
 
 function parseConfig(argv) {
@@ -70,60 +58,18 @@ function parseConfig(argv) {
     out: path.resolve(flag('out') ?? path.join(__dirname, 'results', 'overhead.json')),
     pin: argv.includes('--no-pin') ? null : cpuPlan(),
     app: flag('app') ?? process.env.BENCH_APP ?? 'standard',
+    load: flag('load') ?? process.env.BENCH_LOAD ?? (hasWrk() ? 'wrk' : 'autocannon'),
     configs: (flag('configs') ?? process.env.BENCH_CONFIGS ?? '').split(',').filter(Boolean),
   };
   if (!APPS[cfg.app]) throw new Error(`--app must be ${Object.keys(APPS).join(' or ')}, not "${cfg.app}".`);
   for (const c of cfg.configs) if (!CONFIGS[c]) throw new Error(`Unknown --configs entry "${c}"; known: ${Object.keys(CONFIGS).join(', ')}.`);
+  if (!['wrk', 'autocannon'].includes(cfg.load)) throw new Error(`--load must be wrk or autocannon, not "${cfg.load}".`);
+  if (cfg.load === 'wrk' && !hasWrk()) throw new Error('--load wrk needs wrk on the PATH (Debian package wrk; scripts/setup.sh installs it).');
   if (!['child', 'inproc', 'both'].includes(cfg.server)) throw new Error(`--server must be child, inproc or both, not "${cfg.server}".`);
   for (const k of ['pairs', 'durationS', 'warmupS', 'connections']) {
     if (!(cfg[k] >= (k === 'warmupS' ? 0 : 1))) throw new Error(`--${k.replace(/S$/, '')} must be a positive number.`);
   }
   return cfg;
-}
-
-/** The session server in its own process; same events as startSessionHost. */
-async function startHostProcess(corePath, nice, cpus) {
-  const [cmd, args] = nodeCommand([path.join(__dirname, 'lib', 'session-host-process.js'), corePath], cpus);
-  // `nice` and taskset exec in place, so the pid stays the server's.
-  const child = nice
-    ? spawn('nice', ['-n', String(nice), cmd, ...args], { stdio: ['pipe', 'pipe', 'inherit'] })
-    : spawn(cmd, args, { stdio: ['pipe', 'pipe', 'inherit'] });
-  const events = new EventEmitter();
-  const ready = new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`the session host exited (code ${code})`)));
-    onJsonLines(child.stdout, (o) => {
-      if (o.url) resolve(o);
-      if (o.hello) events.emit('hello', o.hello);
-      if (o.disconnect) events.emit('disconnect', o.disconnect);
-    });
-  });
-  const { url, token } = await ready;
-  const close = () =>
-    new Promise((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.stdin.end();
-      setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-    });
-  return Object.assign(events, { url, token, pid: child.pid, close });
-}
-
-/** Resolves when `host` emits `event` for `pid` (or null after timeoutMs). */
-function waitForPid(host, event, pid, timeoutMs) {
-  return new Promise((resolve) => {
-    const onEvent = (value) => {
-      const p = typeof value === 'number' ? value : value.pid;
-      if (p !== pid) return;
-      clearTimeout(timer);
-      host.off(event, onEvent);
-      resolve(value);
-    };
-    const timer = setTimeout(() => {
-      host.off(event, onEvent);
-      resolve(null);
-    }, timeoutMs);
-    host.on(event, onEvent);
-  });
 }
 
 /** One measured run of a variant: fresh app, warm-up, measured load, RSS, stop. */
@@ -145,9 +91,10 @@ async function measure(variant, cfg) {
     }
     const loadPath = path.join(__dirname, 'lib', 'load.js');
     const base = { url: `http://127.0.0.1:${port}/items?page=3`, connections: cfg.connections };
-    if (cfg.warmupS > 0) await runAutocannon(loadPath, { ...base, duration: cfg.warmupS }, cfg.pin?.rest);
+    const load = (opts) => (cfg.load === 'wrk' ? runWrk(opts, cfg.pin?.rest) : runAutocannon(loadPath, opts, cfg.pin?.rest));
+    if (cfg.warmupS > 0) await load({ ...base, duration: cfg.warmupS });
     const cpuBefore = cpuSeconds(child.pid);
-    const result = await runAutocannon(loadPath, { ...base, duration: cfg.durationS }, cfg.pin?.rest);
+    const result = await load({ ...base, duration: cfg.durationS });
     const cpuAfter = cpuSeconds(child.pid);
     const rss = rssBytes(child.pid);
     // The app's own CPU per request: unlike req/s, barely moved by other load on the machine.
@@ -231,7 +178,7 @@ function printTable(summary, cfg) {
     ]);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
-  console.log(`\nPerf Lens agent overhead, ${cfg.app} app — ${cfg.pairs} pairs × ${cfg.durationS} s (warm-up ${cfg.warmupS} s), ${cfg.connections} connections, node ${process.version}, ${os.cpus().length} CPUs${cfg.pin ? `, app pinned to CPU ${cfg.pin.app}, load and server to ${cfg.pin.rest}` : ', unpinned'}`);
+  console.log(`\nPerf Lens agent overhead, ${cfg.app} app — ${cfg.pairs} pairs × ${cfg.durationS} s (warm-up ${cfg.warmupS} s), ${cfg.connections} connections (${cfg.load}), node ${process.version}, ${os.cpus().length} CPUs${cfg.pin ? `, app pinned to CPU ${cfg.pin.app}, load and server to ${cfg.pin.rest}` : ', unpinned'}`);
   for (const [i, r] of rows.entries()) {
     console.log(r.map((c, j) => (j === 0 ? String(c).padEnd(widths[j]) : String(c).padStart(widths[j]))).join('  '));
     if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));

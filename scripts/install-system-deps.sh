@@ -2,6 +2,7 @@
 # Installs the system packages the tests need, on Debian 12 as root; safe to run again.
 #   PostgreSQL: the test harness uses the highest /usr/lib/postgresql/*/bin.
 #   MariaDB:    mariadbd (or mysqld) and mariadb-install-db.
+#   wrk:        the benches' load generator (it saturates a pinned app from one core).
 set -euo pipefail
 
 missing=()
@@ -12,9 +13,12 @@ if ! command -v mariadbd >/dev/null 2>&1 && ! command -v mysqld >/dev/null 2>&1 
   && [ ! -x /usr/sbin/mariadbd ] && [ ! -x /usr/sbin/mysqld ]; then
   missing+=(mariadb-server)
 fi
+if ! command -v wrk >/dev/null 2>&1; then
+  missing+=(wrk)
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "install-system-deps: PostgreSQL and MariaDB are present."
+  echo "install-system-deps: PostgreSQL, MariaDB and wrk are present."
   exit 0
 fi
 

@@ -57,8 +57,8 @@ function spawnSyncOk(cmd, args) {
 }
 
 /** Starts bench/lib/app.js with `env` added (on `cpus` if given); resolves with { child, port }. */
-async function startApp(appPath, env, cpus) {
-  const [cmd, args] = nodeCommand([appPath], cpus);
+async function startApp(appPath, env, cpus, nodeArgs = []) {
+  const [cmd, args] = nodeCommand([...nodeArgs, appPath], cpus);
   const child = spawn(cmd, args, {
     env: { ...process.env, PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -87,6 +87,68 @@ async function runAutocannon(loadPath, opts, cpus) {
   return waitForLine(child, (o) => typeof o.reqPerSec === 'number', 'autocannon', (opts.duration + 30) * 1000);
 }
 
+/** Whether wrk (Debian's `wrk`) is on the PATH: a C load generator that saturates the app from one core. */
+function hasWrk() {
+  return require('node:child_process').spawnSync('wrk', ['--version'], { stdio: 'ignore' }).error === undefined;
+}
+
+const UNIT_MS = { us: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+/** "1.23ms" → 1.23 (wrk prints latencies with their unit). */
+function wrkMs(text) {
+  const m = /^([\d.]+)(us|ms|s|m|h)$/.exec(text);
+  return m ? Number(m[1]) * UNIT_MS[m[2]] : null;
+}
+
+/** wrk's report as the summary runAutocannon resolves with; throws on output it cannot read. */
+function parseWrk(out, durationS) {
+  const total = /(\d+) requests in ([\d.]+)(\w+)/.exec(out);
+  const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
+  if (!total || !rps) throw new Error(`wrk printed no request count: ${out.slice(0, 200)}`);
+  const pct = (p) => {
+    const m = new RegExp(`^\\s+${p}%\\s+(\\S+)`, 'm').exec(out);
+    return m ? wrkMs(m[1]) : null;
+  };
+  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out);
+  return {
+    reqPerSec: Number(rps[1]),
+    totalRequests: Number(total[1]),
+    latencyP50Ms: pct(50),
+    latencyP99Ms: pct(99),
+    errors: socket ? Number(socket[1]) + Number(socket[2]) + Number(socket[3]) : 0,
+    timeouts: socket ? Number(socket[4]) : 0,
+    non2xx: non2xx ? Number(non2xx[1]) : 0,
+    durationS,
+  };
+}
+
+/**
+ * One wrk run (one thread, opts.connections keep-alive connections) on `cpus`: unlike
+ * autocannon, which needs about a core for 40 000 requests a second, it leaves the app the
+ * bottleneck, so the app runs at 100 % of its core and its CPU per request is not blurred by
+ * how requests happen to batch in a half-idle event loop.
+ */
+function runWrk(opts, cpus) {
+  const args = ['-t1', `-c${opts.connections}`, `-d${opts.duration}s`, '--latency', opts.url];
+  const [cmd, argv] = cpus ? ['taskset', ['-c', cpus, 'wrk', ...args]] : ['wrk', args];
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.once('error', reject);
+    // 'close', not 'exit': the output may still be in the pipe when the process has exited.
+    child.once('close', (code) => {
+      if (code !== 0) return reject(new Error(`wrk exited with code ${code}: ${out.slice(0, 200)}`));
+      try {
+        resolve(parseWrk(out, opts.duration));
+      } catch (err) {
+        reject(err);
+      }
+    });
+  });
+}
+
 /** Resident set size of a process in bytes (Linux /proc), or null when unknown. */
 function rssBytes(pid) {
   try {
@@ -111,4 +173,4 @@ function cpuSeconds(pid) {
   }
 }
 
-module.exports = { nodeCommand, cpuPlan, onJsonLines, waitForLine, startApp, stopProcess, runAutocannon, rssBytes, cpuSeconds };
+module.exports = { hasWrk, runWrk, parseWrk, nodeCommand, cpuPlan, onJsonLines, waitForLine, startApp, stopProcess, runAutocannon, rssBytes, cpuSeconds };

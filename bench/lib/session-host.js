@@ -3,6 +3,8 @@
 // every message (validate, ingest into per-process sessions, source-mapped), minus writing files.
 const path = require('node:path');
 const { EventEmitter } = require('node:events');
+const { spawn } = require('node:child_process');
+const { onJsonLines, nodeCommand } = require('./procs');
 
 /**
  * @param {string} corePath  dist/core.js
@@ -33,4 +35,50 @@ async function startSessionHost(corePath) {
   return Object.assign(events, { url, token: server.token, close: () => server.close() });
 }
 
-module.exports = { startSessionHost };
+/** The session server in its own process; same events as startSessionHost. */
+async function startHostProcess(corePath, nice, cpus) {
+  const [cmd, args] = nodeCommand([path.join(__dirname, 'session-host-process.js'), corePath], cpus);
+  // `nice` and taskset exec in place, so the pid stays the server's.
+  const child = nice
+    ? spawn('nice', ['-n', String(nice), cmd, ...args], { stdio: ['pipe', 'pipe', 'inherit'] })
+    : spawn(cmd, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  const events = new EventEmitter();
+  const ready = new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`the session host exited (code ${code})`)));
+    onJsonLines(child.stdout, (o) => {
+      if (o.url) resolve(o);
+      if (o.hello) events.emit('hello', o.hello);
+      if (o.disconnect) events.emit('disconnect', o.disconnect);
+    });
+  });
+  const { url, token } = await ready;
+  const close = () =>
+    new Promise((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.stdin.end();
+      setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+    });
+  return Object.assign(events, { url, token, pid: child.pid, close });
+}
+
+/** Resolves when `host` emits `event` for `pid` (or null after timeoutMs). */
+function waitForPid(host, event, pid, timeoutMs) {
+  return new Promise((resolve) => {
+    const onEvent = (value) => {
+      const p = typeof value === 'number' ? value : value.pid;
+      if (p !== pid) return;
+      clearTimeout(timer);
+      host.off(event, onEvent);
+      resolve(value);
+    };
+    const timer = setTimeout(() => {
+      host.off(event, onEvent);
+      resolve(null);
+    }, timeoutMs);
+    host.on(event, onEvent);
+  });
+}
+
+module.exports = { startSessionHost, startHostProcess, waitForPid };
+

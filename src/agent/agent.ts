@@ -13,7 +13,7 @@ import type { AgentContext, AgentOptions } from './context';
 import { installLifecycle } from './lifecycle';
 import { cpuSampler } from './probes/cpu';
 import { eventLoopSampler } from './probes/event-loop';
-import { installGcProbe } from './probes/gc';
+import { installGcProbe, type GcProbe } from './probes/gc';
 import { installHttpProbe, type HttpProbe } from './probes/http';
 import { installListenProbe } from './probes/listen';
 import { memorySampler } from './probes/memory';
@@ -96,7 +96,8 @@ export function startAgent(config: AgentConfig): RunningAgent {
   if (options.probes.eventLoop) attempt(() => samplers.push(eventLoopSampler(context)));
   if (options.probes.cpu) attempt(() => samplers.push(cpuSampler(context)));
   attempt(() => startSampler(context, samplers));
-  if (options.probes.gc) attempt(() => installGcProbe(context));
+  let gc: GcProbe | null = null;
+  if (options.probes.gc) attempt(() => (gc = installGcProbe(context)));
   let http: HttpProbe | null = null;
   if (options.probes.http) attempt(() => (http = installHttpProbe(context, scopes)));
   attempt(() => installListenProbe(context));
@@ -108,6 +109,7 @@ export function startAgent(config: AgentConfig): RunningAgent {
 
   installLifecycle(transport, (exitCode) => {
     attempt(() => http?.flush());
+    attempt(() => gc?.flush());
     attempt(sampleMemory);
     transport.emit(exitCode === undefined ? { type: 'bye', pid, t: now() } : { type: 'bye', pid, t: now(), exitCode });
   });

@@ -92,6 +92,31 @@ export interface GcMessage {
   heapUsedAfter?: number;
 }
 
+/**
+ * Collections the agent folded into one message instead of a `gc` message each: minor GCs
+ * (scavenges), a hundred a second in a busy app, whose pauses matter only in sum. Per kind,
+ * durations in classes 2.2 % apart over [fromT, t], each the mean of its collections; no heap
+ * size after (the post-GC heap trend reads major GCs). Readers expand it into `gc` messages
+ * spread evenly over the window.
+ */
+export interface GcSummaryMessage {
+  type: 'gcSummary';
+  pid: number;
+  /** end of the window (epoch ms) */
+  t: number;
+  /** start of the window (epoch ms) */
+  fromT: number;
+  pauses: GcSummaryPauses[];
+}
+
+export interface GcSummaryPauses {
+  kind: GcKind;
+  /** one duration (ms) per class: the mean of the class's collections */
+  durationsMs: number[];
+  /** collections per class, parallel to durationsMs */
+  counts: number[];
+}
+
 export interface EventLoopMessage {
   type: 'eventLoop';
   pid: number;
@@ -284,6 +309,7 @@ export type AgentMessage =
   | CpuMessage
   | HttpMessage
   | HttpSummaryMessage
+  | GcSummaryMessage
   | QueryMessage
   | ListenMessage
   | DroppedMessage

@@ -18,6 +18,7 @@ type FieldKind =
   | 'scope'
   | 'heapSite[]'
   | 'summaryRoute[]'
+  | 'gcPauses[]'
   | 'any';
 
 interface FieldSpec {
@@ -76,6 +77,7 @@ const SCHEMAS: Record<AgentMessage['type'], Record<string, FieldSpec>> = {
     path: opt(str),
   },
   httpSummary: { ...base, fromT: num, routes: { kind: 'summaryRoute[]' } },
+  gcSummary: { ...base, fromT: num, pauses: { kind: 'gcPauses[]' } },
   query: {
     ...base,
     durationMs: num,
@@ -153,7 +155,7 @@ function isHeapSite(v: unknown): boolean {
 }
 
 /**
- * Bounds of an httpSummary: routes, duration classes per route (a class is 2.2 % wide, so
+ * Bounds of an httpSummary (and of a gcSummary's classes): routes, duration classes per route (a class is 2.2 % wide, so
  * 1 µs to an hour spans ~1 000) and requests in all, so one message cannot expand into more
  * than a second of a very busy server.
  */
@@ -161,24 +163,39 @@ const MAX_SUMMARY_ROUTES = 5000;
 const MAX_SUMMARY_CLASSES = 2000;
 const MAX_SUMMARY_TOTAL = 1_000_000;
 
-function isSummaryRoutes(value: unknown): boolean {
-  if (!Array.isArray(value) || value.length > MAX_SUMMARY_ROUTES) return false;
+const GC_KINDS: readonly string[] = ['minor', 'major', 'incremental', 'weakcb'];
+
+/** Members of one entry's paired duration classes, or -1 when they are malformed. */
+function classMembers(e: Record<string, unknown>): number {
+  const { durationsMs, counts } = e;
+  if (!Array.isArray(durationsMs) || !Array.isArray(counts) || durationsMs.length !== counts.length || counts.length > MAX_SUMMARY_CLASSES) return -1;
+  let total = 0;
+  for (let i = 0; i < counts.length; i++) {
+    const d = durationsMs[i];
+    const n = counts[i];
+    if (typeof d !== 'number' || !Number.isFinite(d) || d < 0 || !Number.isSafeInteger(n) || n < 1) return -1;
+    total += n;
+  }
+  return total;
+}
+
+/** Entries of a summary, each with its own fields (`head`) and paired duration classes. */
+function isSummaryList(value: unknown, maxEntries: number, head: (e: Record<string, unknown>) => boolean): boolean {
+  if (!Array.isArray(value) || value.length > maxEntries) return false;
   let total = 0;
   for (const r of value as unknown[]) {
     if (r === null || typeof r !== 'object') return false;
     const e = r as Record<string, unknown>;
-    if (typeof e.method !== 'string' || typeof e.route !== 'string' || !Number.isSafeInteger(e.status)) return false;
-    const { durationsMs, counts } = e;
-    if (!Array.isArray(durationsMs) || !Array.isArray(counts) || durationsMs.length !== counts.length || counts.length > MAX_SUMMARY_CLASSES) return false;
-    for (let i = 0; i < counts.length; i++) {
-      const d = durationsMs[i];
-      const n = counts[i];
-      if (typeof d !== 'number' || !Number.isFinite(d) || d < 0 || !Number.isSafeInteger(n) || n < 1) return false;
-      total += n;
-    }
+    if (!head(e)) return false;
+    const n = classMembers(e);
+    if (n < 0) return false;
+    total += n;
   }
   return total <= MAX_SUMMARY_TOTAL;
 }
+
+const isRouteHead = (e: Record<string, unknown>) => typeof e.method === 'string' && typeof e.route === 'string' && Number.isSafeInteger(e.status);
+const isGcHead = (e: Record<string, unknown>) => typeof e.kind === 'string' && GC_KINDS.includes(e.kind);
 
 function checkField(value: unknown, spec: FieldSpec): boolean {
   if (value === undefined) return !!spec.optional;
@@ -209,7 +226,9 @@ function checkField(value: unknown, spec: FieldSpec): boolean {
     case 'heapSite[]':
       return Array.isArray(value) && value.length <= MAX_HEAP_SITES && value.every(isHeapSite);
     case 'summaryRoute[]':
-      return isSummaryRoutes(value);
+      return isSummaryList(value, MAX_SUMMARY_ROUTES, isRouteHead);
+    case 'gcPauses[]':
+      return isSummaryList(value, GC_KINDS.length, isGcHead);
     case 'any':
       return true;
   }

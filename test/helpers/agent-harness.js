@@ -143,4 +143,12 @@ function requestsOf(messages, pid) {
   return out.sort((a, b) => a.t - b.t);
 }
 
-module.exports = { agentPath, corePath, startServer, writeApp, cleanupTmp, launch, freePort, byType, requestsOf, summary };
+/** The GCs of `pid` (or every process) in time order: each `gc` message and those its `gcSummary`s stand for. */
+function gcsOf(messages, pid) {
+  const { expandGcSummary } = core();
+  const out = [...byType(messages, 'gc', pid)];
+  for (const m of byType(messages, 'gcSummary', pid)) out.push(...expandGcSummary(m));
+  return out.sort((a, b) => a.t - b.t);
+}
+
+module.exports = { agentPath, corePath, startServer, writeApp, cleanupTmp, launch, freePort, byType, requestsOf, gcsOf, summary };

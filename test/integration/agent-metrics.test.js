@@ -4,7 +4,7 @@
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { runtimes } = require('../helpers/runtimes');
-const { startServer, writeApp, cleanupTmp, launch, byType, requestsOf } = require('../helpers/agent-harness');
+const { startServer, writeApp, cleanupTmp, launch, byType, requestsOf, gcsOf } = require('../helpers/agent-harness');
 
 const UUID = '3f2504e0-4f89-11d3-9a0c-0305e82c3301';
 /** [path requested, route expected, status expected] */
@@ -114,6 +114,22 @@ for (const rt of runtimes()) {
         const majors = gcs.filter((g) => g.kind === 'major');
         assert.ok(majors.length > 0, `kinds: ${[...new Set(gcs.map((g) => g.kind))]}`);
         for (const g of gcs) assert.ok(g.durationMs >= 0 && g.heapUsedAfter > 0);
+      });
+
+      it('folds minor GCs into summaries that stand for each of them, sent before the bye', () => {
+        assert.equal(byType(messages, 'gc').filter((g) => g.kind === 'minor').length, 0, 'no minor GC comes on its own');
+        const summaries = byType(messages, 'gcSummary');
+        assert.ok(summaries.length >= 1, 'the app allocates: scavenges happen');
+        for (const s of summaries) {
+          assert.equal(s.pid, pid);
+          assert.ok(s.fromT <= s.t);
+          assert.deepEqual(s.pauses.map((p) => p.kind), ['minor']);
+        }
+        const last = messages.findLastIndex((m) => m.type === 'gcSummary');
+        assert.ok(last < messages.findIndex((m) => m.type === 'bye'), 'the last window is sent before the bye');
+        const minors = gcsOf(messages, pid).filter((g) => g.kind === 'minor');
+        assert.ok(minors.length > summaries.length, `${minors.length} minor GCs in ${summaries.length} summaries`);
+        for (const g of minors) assert.ok(g.durationMs >= 0 && g.durationMs < 1000 && g.heapUsedAfter === undefined);
       });
 
       it('sees the 250 ms block in the event-loop delay', () => {

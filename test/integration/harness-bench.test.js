@@ -68,3 +68,28 @@ test('the GC-watching bench runs each variant, sees the collections only where i
     assert.ok(summary[v].cpuMs > 0 && Number.isFinite(summary[v].ratio));
   }
 });
+
+test('the all-at-once bench loads every variant in rounds and reports each against the app without the agent', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'perf-lens-bench-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const out = path.join(dir, 'cpu-slices.json');
+  const { code, stdout, stderr } = await runBench(t, 'cpu-slices.js', ['--rounds', '2', '--restart-every', '1', '--slice', '1', '--warmup', '0', '--connections', '2', '--configs', 'defaults,http-only', '--out', out]);
+  assert.equal(code, 0, stderr);
+  assert.match(stdout, /^variant\s+req\/s\s+CPU µs\/req\s+ratio, median of rounds/m);
+  assert.match(stdout, /^defaults\s+\d+\s+[\d.]+\s+[\d.]+ \(/m);
+  const result = JSON.parse(fs.readFileSync(out, 'utf8'));
+  assert.deepEqual(Object.keys(result.summary), ['without', 'control', 'defaults', 'http-only']);
+  for (const [name, slices] of Object.entries(result.slices)) {
+    assert.deepEqual(slices.map((s) => s.round), [0, 1], name);
+    assert.notEqual(slices[0].pid, slices[1].pid, `${name}: a fresh process each round (--restart-every 1)`);
+    for (const s of slices) {
+      assert.ok(s.requests > 0 && s.cpuNs > 0, `${name}: requests served and CPU read`);
+      assert.equal(s.errors, 0);
+    }
+  }
+  for (const name of ['control', 'defaults', 'http-only']) {
+    const s = result.summary[name];
+    assert.equal(s.ratios.length, 2);
+    assert.ok(Number.isFinite(s.ratioMedian) && Number.isFinite(s.wholeRunRatio) && Number.isFinite(s.rssIncreaseMB), name);
+  }
+});

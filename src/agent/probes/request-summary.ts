@@ -1,30 +1,9 @@
 import type { HttpSummaryMessage, HttpSummaryRoute } from '../../protocol/messages';
 import { micro } from '../clock';
+import { DurationClasses } from './duration-classes';
 
-/**
- * Duration classes per doubling: 32 makes neighbours 2.2 % apart. A class reports the mean of
- * its requests, so a percentile read from the summary is within that of the exact one, and
- * requests of one duration come back exact.
- */
-const CLASSES_PER_DOUBLING = 32;
 /** A summary is sent early past this many requests, so one message stays small to expand. */
 export const MAX_SUMMARY_REQUESTS = 50_000;
-
-/** Per duration class: [requests, sum of their durations in ms]. One map lookup a request. */
-class DurationClasses {
-  readonly classes = new Map<number, [number, number]>();
-
-  add(durationMs: number): void {
-    const c = Math.floor(Math.log2(1 + durationMs * 1000) * CLASSES_PER_DOUBLING);
-    const entry = this.classes.get(c);
-    if (entry === undefined) {
-      this.classes.set(c, [1, durationMs]);
-    } else {
-      entry[0]++;
-      entry[1] += durationMs;
-    }
-  }
-}
 
 interface RouteTally {
   method: string;
@@ -82,13 +61,7 @@ export class RequestSummary {
     const routes: HttpSummaryRoute[] = [];
     for (const tallies of this.routes.values()) {
       for (const tally of tallies) {
-        const durationsMs: number[] = [];
-        const counts: number[] = [];
-        for (const [n, sum] of tally.durations.classes.values()) {
-          counts.push(n);
-          durationsMs.push(micro(sum / n));
-        }
-        routes.push({ method: tally.method, route: tally.route, status: tally.status, durationsMs, counts });
+        routes.push({ method: tally.method, route: tally.route, status: tally.status, ...tally.durations.toArrays() });
       }
     }
     this.routes = new Map();

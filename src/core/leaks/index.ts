@@ -1,6 +1,6 @@
 export * from './leak-options';
 export { detectLeaks } from './detect-leaks';
-export { detectHeapTrend } from './heap-trend';
+export { detectHeapTrend, postGcPoints } from './heap-trend';
 export { detectSiteLeaks, heapSiteHistoryOf } from './site-leaks';
 export { findRetainingLine, type RetainingLine, type RetainingStatement } from './retaining-line';
 export { retainerOf, type SiteRetainer } from './site-retainer';

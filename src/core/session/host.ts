@@ -1,7 +1,7 @@
 import type { AgentMessage } from '../../protocol';
 import type { AgentConnection, SessionServer } from '../server/session-server';
 import { SourceMapper } from '../sourcemaps';
-import { expandHttpSummary } from './http-summary';
+import { expandSummary } from './summaries';
 import { SessionStore, type SessionStoreOptions } from './session-store';
 
 /**
@@ -29,10 +29,11 @@ export function createSessionStore(options: Omit<SessionStoreOptions, 'mapLocati
 export function connectSessionServer(server: SessionServer, store: SessionStore, hooks: SessionHostHooks = {}): void {
   server.on('message', (msg: AgentMessage, conn: AgentConnection) => {
     if (msg.type === 'result') return;
-    // A recording keeps one `http` line per request, as it always has: a summary is written
-    // as the requests it stands for.
-    if (msg.type === 'httpSummary') {
-      for (const h of expandHttpSummary(msg)) {
+    // A recording keeps one `http` line per request and one `gc` line per collection, as it
+    // always has: a summary is written as the messages it stands for.
+    const expanded = expandSummary(msg);
+    if (expanded !== null) {
+      for (const h of expanded) {
         hooks.record?.(h);
         store.ingest(h);
       }

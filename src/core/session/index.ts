@@ -5,3 +5,5 @@ export * from './site-history';
 export * from './recording';
 export * from './host';
 export * from './http-summary';
+export * from './gc-summary';
+export * from './summaries';

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { AgentMessage } from '../../protocol';
-import { expandHttpSummary } from './http-summary';
+import { expandSummary } from './summaries';
 import { DEFAULT_SESSION_LIMITS, Session, type LocationMapper, type SessionLimits } from './session';
 
 export interface SessionStoreOptions {
@@ -52,9 +52,10 @@ export class SessionStore extends EventEmitter {
       this.trimEnded();
       this.emit('session', session);
     }
-    // Listeners (charts, live analysis, mirrors) see the requests a summary stands for.
-    if (msg.type === 'httpSummary') {
-      for (const h of expandHttpSummary(msg)) {
+    // Listeners (charts, live analysis, mirrors) see the requests and GCs a summary stands for.
+    const expanded = expandSummary(msg);
+    if (expanded !== null) {
+      for (const h of expanded) {
         session.ingest(h);
         this.emit('message', session, h);
       }

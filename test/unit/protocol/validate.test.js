@@ -23,6 +23,10 @@ const VALID = {
     type: 'httpSummary', pid: 10, t: 2000, fromT: 1000,
     routes: [{ method: 'GET', route: '/health', status: 200, durationsMs: [0.051, 0.12], counts: [900, 3] }],
   },
+  gcSummary: {
+    type: 'gcSummary', pid: 10, t: 2000, fromT: 1000,
+    pauses: [{ kind: 'minor', durationsMs: [0.12, 0.4], counts: [95, 2] }],
+  },
   query: { type: 'query', pid: 10, t: 2, durationMs: 1.2, db: 'postgres', text: 'select 1', scope: null, callsite: null, error: false },
   listen: { type: 'listen', pid: 10, t: 2, port: 3000, address: '127.0.0.1' },
   dropped: { type: 'dropped', pid: 10, t: 2, count: 4 },
@@ -44,6 +48,7 @@ const REQUIRED = {
   cpu: { pid: 'int', t: 'number', userMs: 'number', systemMs: 'number', percent: 'number' },
   http: { pid: 'int', t: 'number', method: 'string', route: 'string', status: 'int', durationMs: 'number', scope: 'nullable-string' },
   httpSummary: { pid: 'int', t: 'number', fromT: 'number', routes: 'summaryRoute[]' },
+  gcSummary: { pid: 'int', t: 'number', fromT: 'number', pauses: 'gcPauses[]' },
   query: {
     pid: 'int', t: 'number', durationMs: 'number', db: 'enum', text: 'string',
     scope: 'nullable-scope', callsite: 'nullable-location', error: 'boolean',
@@ -80,6 +85,16 @@ const WRONG = {
     [{ method: 'GET', route: '/', status: 200, durationsMs: ['1'], counts: [1] }],
     // at most a million requests in one message: it cannot expand into more
     [{ method: 'GET', route: '/', status: 200, durationsMs: [1, 2], counts: [600_000, 400_001] }],
+  ],
+  'gcPauses[]': [
+    null, {}, [null], [{ durationsMs: [1], counts: [1] }],
+    [{ kind: 'Minor', durationsMs: [1], counts: [1] }],
+    [{ kind: 'minor', durationsMs: [1, 2], counts: [1] }],
+    [{ kind: 'minor', durationsMs: [1], counts: [0] }],
+    [{ kind: 'minor', durationsMs: [-0.5], counts: [1] }],
+    // one entry per kind at most, and at most a million collections in all
+    Array.from({ length: 5 }, () => ({ kind: 'minor', durationsMs: [1], counts: [1] })),
+    [{ kind: 'minor', durationsMs: [1, 2], counts: [600_000, 400_001] }],
   ],
   'nullable-scope': ['s1', 1, { id: 's1' }, { name: 'x' }, { id: 1, name: 'x' }, []],
   'nullable-location': [
