@@ -20,6 +20,8 @@ const CONFIGS = {
   'cpu-only': { probes: { ...ALL_OFF, cpu: true } },
   // heap sampling without its periodic profile reads (each runs a full GC first)
   'sampling-no-reads': { heapSampling: { periodMs: 3_600_000 }, probes: ALL_OFF },
+  // every default, the heap profile read every 30 s instead of 10 s
+  'defaults-read-30s': { heapSampling: { periodMs: 30_000 } },
 };
 
 module.exports = { CONFIGS };
