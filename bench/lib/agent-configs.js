@@ -22,6 +22,8 @@ const CONFIGS = {
   'sampling-no-reads': { heapSampling: { periodMs: 3_600_000 }, probes: ALL_OFF },
   // every default, the heap profile read every 30 s instead of 10 s
   'defaults-read-30s': { heapSampling: { periodMs: 30_000 } },
+  // every default as a process older than three minutes runs them: reads of a quiet heap back off
+  'defaults-settled': { heapSampling: { quietAfterMs: 0 } },
 };
 
 module.exports = { CONFIGS };

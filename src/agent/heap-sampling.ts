@@ -1,4 +1,5 @@
 import { inspectorPost } from './inspector-session';
+import { ReadCadence } from './read-cadence';
 import type { HeapFrame, HeapSite, HeapSitesMessage } from '../protocol/messages';
 import type { AgentContext } from './context';
 
@@ -20,15 +21,20 @@ import type { AgentContext } from './context';
  * statements: line and column are the function's start.
  *
  * Measured on Node 20: every getSamplingProfile runs a full (major) GC first. So each read
- * holds live objects only (no garbage noise) and costs a full GC pause: hence a 10 s period
- * that backs off when reads turn slow (big heaps).
+ * holds live objects only (no garbage noise) and costs a full GC: hence a 10 s period that
+ * backs off when reads turn slow (big heaps), and once the process is three minutes old, while
+ * the sampled live bytes do not rise (ReadCadence).
  */
 
 export interface HeapSamplingSettings {
   /** sampling interval in bytes; 128 KB measured ≈0 % overhead (bench/heap-sampling.js) */
   intervalBytes: number;
-  /** ms between profiles read on the agent's own clock */
+  /** ms between profiles read on the agent's own clock (while the heap may be growing) */
   periodMs: number;
+  /** process age (ms) after which reads of a heap that does not grow back off (see ReadCadence) */
+  quietAfterMs: number;
+  /** the longest period reads of a quiet heap back off to */
+  maxQuietPeriodMs: number;
   /** sites per message (heaviest first) */
   maxSites: number;
   /** calling frames kept per site */
@@ -38,16 +44,12 @@ export interface HeapSamplingSettings {
 export const DEFAULT_HEAP_SAMPLING: Readonly<HeapSamplingSettings> = Object.freeze({
   intervalBytes: 128 * 1024,
   periodMs: 10_000,
+  quietAfterMs: 180_000,
+  maxQuietPeriodMs: 60_000,
   maxSites: 40,
   maxCallers: 6,
 });
 
-/**
- * Two profile reads in a row that block longer than this double the period (up to
- * MAX_PERIOD_MS): one slow read is usually a busy machine, two are a big profile.
- */
-const SLOW_READ_MS = 50;
-const MAX_PERIOD_MS = 120_000;
 
 interface CallFrame {
   functionName: string;
@@ -85,6 +87,8 @@ function settingsFrom(given?: Partial<HeapSamplingSettings>): HeapSamplingSettin
     };
     pick('intervalBytes', 1024, 16 * 1024 * 1024);
     pick('periodMs', 500, 3_600_000);
+    pick('quietAfterMs', 0, 24 * 3_600_000);
+    pick('maxQuietPeriodMs', 500, 3_600_000);
     pick('maxSites', 1, 200);
     pick('maxCallers', 0, 32);
   }
@@ -110,8 +114,8 @@ export function installHeapSampling(ctx: AgentContext, given?: Partial<HeapSampl
   const post = inspectorPost;
 
   let reading = false;
-  let slowReads = 0;
-  let period = settings.periodMs;
+  const cadence = new ReadCadence(settings);
+  let period = cadence.periodMs;
   let timer: NodeJS.Timeout | null = null;
 
   let started: Promise<void> | null = null;
@@ -141,11 +145,8 @@ export function installHeapSampling(ctx: AgentContext, given?: Partial<HeapSampl
     reading = true;
     read()
       .then((msg) => {
-        slowReads = (msg.durationMs ?? 0) > SLOW_READ_MS ? slowReads + 1 : 0;
-        if (slowReads >= 2 && period < MAX_PERIOD_MS) {
-          slowReads = 0;
-          schedule(Math.min(MAX_PERIOD_MS, period * 2));
-        }
+        const next = cadence.next(msg.durationMs ?? 0, msg.totalBytes, performance.now());
+        if (next !== period) schedule(next);
       })
       .catch(() => undefined)
       .finally(() => (reading = false));
