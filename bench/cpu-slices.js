@@ -15,6 +15,11 @@
 //                            [--rounds 30] [--restart-every 6] [--slice 1] [--warmup 3] [--connections 10] [--quick]
 //                            [--agents name=file@config,…] [--preloads name=file,…] [--node-args name=flags,…] [--out bench/results/cpu-slices.json]
 //
+// Caveat: with N apps sharing the CPU each gets 1/N of it, so a cost paid per unit of time (a
+// heap profile read every 10 s, ~300 ms of re-optimisation after the full GC it runs) weighs N
+// times what it weighs in an app that has the CPU to itself; a cost paid per request does not.
+// Compare configurations that differ in such costs with few variants, or with overhead.js.
+//
 // "in slices": CPU used during the variant's own slices ÷ its requests (the per-request cost).
 // "whole run": all the CPU the process used from the first round to the last ÷ its requests,
 // so what the agent does on its own clock (samplers, heap profile reads) is charged too, and
