@@ -4,6 +4,7 @@ import type { GcKind } from '../../protocol/messages';
 import { micro } from '../clock';
 import type { AgentContext } from '../context';
 import { DurationClasses } from './duration-classes';
+import { WindowTimer } from './window-timer';
 
 function kindOf(flag: number): GcKind {
   switch (flag) {
@@ -42,17 +43,15 @@ export function installGcProbe(ctx: AgentContext): GcProbe {
   let minor = new DurationClasses();
   let folded = 0;
   let fromT = 0;
-  let timer: NodeJS.Timeout | null = null;
-
   const flush = () => {
-    if (timer !== null) clearTimeout(timer);
-    timer = null;
+    sendTimer.disarm();
     if (folded === 0) return;
     const pauses = [{ kind: 'minor' as const, ...minor.toArrays() }];
     minor = new DurationClasses();
     folded = 0;
     ctx.emit({ type: 'gcSummary', pid: ctx.pid, t: micro(ctx.now()), fromT: micro(fromT), pauses });
   };
+  const sendTimer = new WindowTimer(SUMMARY_PERIOD_MS, flush);
 
   const observer = new PerformanceObserver((list) => {
     try {
@@ -69,16 +68,7 @@ export function installGcProbe(ctx: AgentContext): GcProbe {
         if (heapUsedAfter < 0) heapUsedAfter = v8.getHeapStatistics().used_heap_size;
         ctx.emit({ type: 'gc', pid: ctx.pid, t, kind, durationMs: entry.duration, heapUsedAfter });
       }
-      if (folded > 0 && timer === null) {
-        timer = setTimeout(() => {
-          try {
-            flush();
-          } catch {
-            /* never into the app */
-          }
-        }, SUMMARY_PERIOD_MS);
-        timer.unref();
-      }
+      if (folded > 0) sendTimer.arm();
     } catch {
       /* never into the app */
     }

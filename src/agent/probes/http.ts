@@ -5,6 +5,7 @@ import type { AgentContext } from '../context';
 import type { HttpMessage, QueryScope } from '../../protocol/messages';
 import { wasQueried, type Scopes } from '../scope';
 import { MAX_SUMMARY_REQUESTS, RequestSummary } from './request-summary';
+import { WindowTimer } from './window-timer';
 import { subscribeFastifyRoutes } from './framework-routes';
 import { frameworkRoute, pathOf, routeOf } from './route';
 
@@ -52,23 +53,12 @@ export function installHttpProbe(ctx: AgentContext, scopes: Scopes): HttpProbe {
   const summary = new RequestSummary(pid);
   subscribeFastifyRoutes();
 
-  let timer: NodeJS.Timeout | null = null;
   const flush = () => {
-    if (timer !== null) clearTimeout(timer);
-    timer = null;
+    sendTimer.disarm();
     const msg = summary.take(ctx.now());
     if (msg !== null) ctx.emit(msg);
   };
-  const flushLater = () => {
-    timer = setTimeout(() => {
-      try {
-        flush();
-      } catch {
-        /* never into the app */
-      }
-    }, SUMMARY_PERIOD_MS);
-    timer.unref();
-  };
+  const sendTimer = new WindowTimer(SUMMARY_PERIOD_MS, flush);
 
   dc.subscribe('http.server.request.start', (message: unknown) => {
     try {
@@ -100,7 +90,7 @@ export function installHttpProbe(ctx: AgentContext, scopes: Scopes): HttpProbe {
       if (!scope || !wasQueried(scope)) {
         summary.add(method, route, res.statusCode, t - start, t);
         if (summary.size >= MAX_SUMMARY_REQUESTS) flush();
-        else if (timer === null) flushLater();
+        else sendTimer.arm();
         return;
       }
       // Times to the microsecond: shorter numbers are cheaper to stringify and to send (the
