@@ -50,7 +50,6 @@ export const DEFAULT_HEAP_SAMPLING: Readonly<HeapSamplingSettings> = Object.free
   maxCallers: 6,
 });
 
-
 interface CallFrame {
   functionName: string;
   url: string;
@@ -115,13 +114,12 @@ export function installHeapSampling(ctx: AgentContext, given?: Partial<HeapSampl
 
   let reading = false;
   const cadence = new ReadCadence(settings);
-  let period = cadence.periodMs;
   let timer: NodeJS.Timeout | null = null;
 
   let started: Promise<void> | null = null;
   const ensureStarted = (): Promise<void> => {
     if (started) return started;
-    started = post('HeapProfiler.startSampling', { samplingInterval: settings.intervalBytes }).then(() => schedule(period));
+    started = post('HeapProfiler.startSampling', { samplingInterval: settings.intervalBytes }).then(() => schedule(cadence.periodMs));
     return started;
   };
 
@@ -145,16 +143,16 @@ export function installHeapSampling(ctx: AgentContext, given?: Partial<HeapSampl
     reading = true;
     read()
       .then((msg) => {
+        const before = cadence.periodMs;
         const next = cadence.next(msg.durationMs ?? 0, msg.totalBytes, performance.now());
-        if (next !== period) schedule(next);
+        if (next !== before) schedule(next);
       })
       .catch(() => undefined)
       .finally(() => (reading = false));
   };
   const schedule = (ms: number) => {
-    period = ms;
     if (timer) clearInterval(timer);
-    timer = setInterval(tick, period);
+    timer = setInterval(tick, ms);
     timer.unref();
   };
 

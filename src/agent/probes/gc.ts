@@ -41,14 +41,12 @@ export interface GcProbe {
 export function installGcProbe(ctx: AgentContext): GcProbe {
   const origin = performance.timeOrigin;
   let minor = new DurationClasses();
-  let folded = 0;
   let fromT = 0;
   const flush = () => {
     sendTimer.disarm();
-    if (folded === 0) return;
+    if (minor.classes.size === 0) return;
     const pauses = [{ kind: 'minor' as const, ...minor.toArrays() }];
     minor = new DurationClasses();
-    folded = 0;
     ctx.emit({ type: 'gcSummary', pid: ctx.pid, t: micro(ctx.now()), fromT: micro(fromT), pauses });
   };
   const sendTimer = new WindowTimer(SUMMARY_PERIOD_MS, flush);
@@ -61,14 +59,14 @@ export function installGcProbe(ctx: AgentContext): GcProbe {
         const kind = kindOf(detail?.kind ?? 0);
         const t = origin + entry.startTime;
         if (kind === 'minor') {
-          if (folded++ === 0) fromT = t;
+          if (minor.classes.size === 0) fromT = t;
           minor.add(entry.duration);
           continue;
         }
         if (heapUsedAfter < 0) heapUsedAfter = v8.getHeapStatistics().used_heap_size;
         ctx.emit({ type: 'gc', pid: ctx.pid, t, kind, durationMs: entry.duration, heapUsedAfter });
       }
-      if (folded > 0) sendTimer.arm();
+      if (minor.classes.size > 0) sendTimer.arm();
     } catch {
       /* never into the app */
     }

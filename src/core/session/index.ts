@@ -4,6 +4,4 @@ export * from './session-store';
 export * from './site-history';
 export * from './recording';
 export * from './host';
-export * from './http-summary';
-export * from './gc-summary';
 export * from './summaries';
