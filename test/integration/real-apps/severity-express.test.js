@@ -64,12 +64,20 @@ for (const concurrency of [1, 4]) {
       assert.match(f.message, /\(SQLite runs in the process: no round trip per query\); a warning takes 50\.0 ms\./);
     });
 
-    it('twenty quick lookups inside a 2.4 s request are info, with their share of it', () => {
+    it('twenty quick lookups inside a 2.4 s request are info, with their share of it', (t) => {
       const f = only(at(REPORTS, 'day-total'));
-      assert.equal(f.severity, 'info');
       assert.equal(f.data.count, 20);
       assert.ok(f.data.requestMs >= 2400, `requestMs ${f.data.requestMs}`);
       assert.ok(f.data.share < 0.05, `share ${f.data.share}`);
+      // Twenty lookups take ~6 ms here, but a CI machine running other suites on the same two
+      // cores has measured them past 50 ms: the rule then makes them a warning, as it should.
+      if (f.data.costMs >= 50) {
+        t.diagnostic(`the twenty lookups took ${f.data.costMs} ms on this loaded machine`);
+        assert.equal(f.severity, 'warning');
+        assert.doesNotMatch(f.message, /Reported as info/);
+        return;
+      }
+      assert.equal(f.severity, 'info');
       assert.match(f.message, /Reported as info: the repeats cost [\d.]+ ms in all in the costliest request, [\d.]+ % of its \d+ ms; a warning takes 50\.0 ms\./);
     });
 
