@@ -3,6 +3,7 @@
 #   PostgreSQL: the test harness uses the highest /usr/lib/postgresql/*/bin.
 #   MariaDB:    mariadbd (or mysqld) and mariadb-install-db.
 #   wrk:        the benches' load generator (it saturates a pinned app from one core).
+#   Redis:      redis-server, started per test on a free port (test/helpers/redis.js).
 set -euo pipefail
 
 missing=()
@@ -16,9 +17,12 @@ fi
 if ! command -v wrk >/dev/null 2>&1; then
   missing+=(wrk)
 fi
+if ! command -v redis-server >/dev/null 2>&1 && [ ! -x /usr/bin/redis-server ]; then
+  missing+=(redis-server)
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "install-system-deps: PostgreSQL, MariaDB and wrk are present."
+  echo "install-system-deps: PostgreSQL, MariaDB, wrk and Redis are present."
   exit 0
 fi
 

@@ -1,5 +1,6 @@
 import type { AgentContext } from '../context';
 import { BuilderSites } from './drivers/drizzle';
+import { patchIoredisClient, patchIoredisPipeline } from './drivers/ioredis';
 import { Mysql2Capture } from './drivers/mysql2';
 import { patchPgClient, patchPgPool } from './drivers/pg';
 import { patchSqliteAddon, patchSqliteDatabase } from './drivers/sqlite';
@@ -15,7 +16,7 @@ const INSTALLED = Symbol.for('perf-lens.queries');
 
 /**
  * Captures every query of pg, mysql2 and better-sqlite3 (and of the ORMs and builders that
- * run on them) with its application call site. Once per process; the agent calls it inside
+ * run on them) and every ioredis command with its application call site. Once per process; the agent calls it inside
  * try/catch when `options.probes.queries` is on.
  */
 export function installQueryProbes(ctx: AgentContext): void {
@@ -40,6 +41,8 @@ export function installQueryProbes(ctx: AgentContext): void {
     { file: file('mysql2/lib/connection\\.js'), patch: mysqlConnection },
     { file: file('mysql2/lib/base/pool\\.js'), patch: (exports) => mysql2.patchPool(exports) },
     { file: file('mysql2/lib/pool\\.js'), patch: (exports) => mysql2.patchPool(exports) },
+    { file: file('ioredis\\d*/built/Redis\\.js'), patch: (exports) => patchIoredisClient(exports, recorder) },
+    { file: file('ioredis\\d*/built/Pipeline\\.js'), patch: (exports) => patchIoredisPipeline(exports, recorder) },
     { file: file('better-sqlite3/lib/database\\.js'), patch: (exports) => patchSqliteDatabase(exports, recorder) },
     { file: file('better-sqlite3/build/[A-Za-z]+/better_sqlite3\\.node'), patch: (exports) => patchSqliteAddon(exports, recorder) },
     // drizzle-orm's CommonJS build (its ESM build does not pass through Module._load)

@@ -65,9 +65,10 @@ export class QueryRecorder {
 
   /**
    * Starts a query issued by the app through `entry` (the driver method the app called).
-   * Throws only if the agent is broken; callers wrap it.
+   * `siteKey` names the text for the call-site cache when the text itself varies per call
+   * (a Redis command carries its key). Throws only if the agent is broken; callers wrap it.
    */
-  begin(db: DbKind, sql: unknown, values: unknown, entry: Function): Pending {
+  begin(db: DbKind, sql: unknown, values: unknown, entry: Function, siteKey?: string): Pending {
     const t = this.ctx.now();
     let text = typeof sql === 'string' ? sql : sql == null ? '' : String(sql);
     let truncated = false;
@@ -77,7 +78,7 @@ export class QueryRecorder {
     }
     const scope = this.ctx.currentScope();
     const site = this.entry === null ? null : this.entry();
-    let capture = this.callsite(scope === null ? '' : scope.name, text, entry, site);
+    let capture = this.callsite(scope === null ? '' : scope.name, siteKey ?? text, entry, site);
     if (capture.callsite === null && this.fallback !== null) capture = this.fallback() ?? capture;
     const library = capture.callsite === null ? capture.library : undefined;
     // the ORM entry the app called (outermost) names the ORM better than the library frame

@@ -244,15 +244,61 @@ export function normalizeSql(sql: string, db: DbKind): SqlShape {
   return { text, verb, batchSize, housekeeping, hasPlaceholders, arrayPlaceholder, keyColumn };
 }
 
-/** Redis: the command and one `?` per argument (`GET user:1` → `get ?`). */
+/** A key segment that names one record: digits, a UUID, or 8+ word characters mixing letters and digits. */
+const REDIS_ID_SEGMENT = /^(?:\d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|(?=[A-Za-z_-]*\d)(?=[\d_-]*[A-Za-z])[\w-]{8,})$/i;
+
+/** `user:42:profile` → `user:?:profile`: the key's pattern, its ids as `?`. */
+export function redisKeyPattern(key: string): string {
+  return key
+    .split(/([:/.{}|])/)
+    .map((seg) => (REDIS_ID_SEGMENT.test(seg) ? '?' : seg))
+    .join('');
+}
+
+/** Commands whose arguments are all keys: one execution reads or writes that many. */
+const REDIS_MULTI_KEY = new Set(['mget', 'del', 'unlink', 'exists', 'touch']);
+/** Pairs of key and value. */
+const REDIS_PAIRS = new Set(['mset', 'msetnx']);
+
+/**
+ * Redis: the command and its key patterns (`GET user:42:profile` → `get user:?:profile`,
+ * an MGET of ten keys → `mget user:?:profile`). Batches the agent names by their commands
+ * (`PIPELINE HGETALL*20`, `MULTI GET*2 SET*1`) are one round trip for that many commands.
+ * Values never reach the text: the agent sends keys only.
+ */
 function normalizeRedis(text: string): SqlShape {
   const words = text.trim().split(/\s+/);
   const verb = (words[0] ?? '').toLowerCase();
-  const args = words.length - 1;
+  const args = words.slice(1);
+  if (verb === 'pipeline' || (verb === 'multi' && args.length > 0)) {
+    let commands = 0;
+    const names: string[] = [];
+    for (const a of args) {
+      const m = /^([^*]+)(?:\*(\d+))?$/.exec(a);
+      if (!m) continue;
+      commands += m[2] ? Number(m[2]) : 1;
+      names.push(m[1].toLowerCase());
+    }
+    const shown = names.length ? `${verb} ${names.join(' ')}` : verb;
+    return { text: shown, verb, batchSize: Math.max(1, commands), housekeeping: false, hasPlaceholders: false, arrayPlaceholder: null, keyColumn: null };
+  }
+  // the agent names 16 keys at most, then how many more: `MGET k1 … k16 +984`
+  let more = 0;
+  const named = args.filter((a) => {
+    const m = /^\+(\d+)$/.exec(a);
+    if (m) more += Number(m[1]);
+    return !m;
+  });
+  const keys = REDIS_PAIRS.has(verb) ? named.filter((_, i) => i % 2 === 0) : named;
+  const patterns: string[] = [];
+  for (const k of keys) {
+    const p = redisKeyPattern(k);
+    if (!patterns.includes(p)) patterns.push(p);
+  }
   // MGET/HMGET/pipelines already batch; one GET per id is the N+1
-  const batchSize = verb === 'mget' || verb === 'hmget' || verb === 'mset' ? Math.max(1, args) : 1;
+  const batchSize = REDIS_MULTI_KEY.has(verb) || REDIS_PAIRS.has(verb) ? Math.max(1, keys.length + more) : 1;
   return {
-    text: args > 0 ? `${verb} ${new Array(args).fill('?').join(' ')}` : verb,
+    text: patterns.length > 0 ? `${verb} ${patterns.join(' ')}` : verb,
     verb,
     batchSize,
     housekeeping: REDIS_HOUSEKEEPING.has(verb),

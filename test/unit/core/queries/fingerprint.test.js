@@ -28,7 +28,9 @@ const SAME = [
   ['sqlite', 'SELECT * FROM t WHERE id = @p1', "SELECT * FROM t WHERE id = x'ff'"],
   ['sqlite', 'SELECT /* a /* nested */ comment */ 1', 'SELECT 2'],
   ['other', 'SELECT * FROM t WHERE id = 0x1F', 'SELECT * FROM t WHERE id = 12'],
-  ['redis', 'GET user:1', 'GET session:abc'],
+  ['redis', 'GET user:1', 'GET user:2'],
+  ['redis', 'GET user:1:profile', 'GET user:9f8e7d6c5b:profile'],
+  ['redis', 'MGET user:1 user:2', 'MGET user:3 user:4 user:5'],
   ['mongodb', 'users.find({"_id": "a1"})', 'users.find({"_id": "b2"})'],
 ];
 
@@ -44,6 +46,8 @@ const DIFFERENT = [
   ['postgres', 'INSERT INTO t (a) VALUES ($1)', 'INSERT INTO t (a, b) VALUES ($1, $2)'],
   ['postgres', 'SELECT * FROM t WHERE id = $1 AND a = $2', 'SELECT * FROM t WHERE id = $1 OR a = $2'],
   ['redis', 'GET a', 'SET a 1'],
+  ['redis', 'GET user:1', 'GET session:1'],
+  ['redis', 'PIPELINE HGETALL*20', 'PIPELINE GET*20'],
   ['mongodb', 'users.find({"_id": "a1"})', 'users.find({"email": "a1"})'],
 ];
 
@@ -56,7 +60,9 @@ test('the tokenizer shows a normalised text', () => {
   assert.equal(fingerprint("SELECT *  FROM Users\nWHERE id = 42 AND name = 'x' -- c", 'mysql'), 'select * from users where id = ? and name = ?');
   assert.equal(fingerprint('SELECT count(*) FROM t WHERE id IN ($1, $2, $3)', 'sqlite'), 'select count(*) from t where id in (?)');
   assert.equal(fingerprint('INSERT INTO t (a, b) VALUES (1, 2), (3, 4)', 'mysql'), 'insert into t (a, b) values (?, ?)');
-  assert.equal(fingerprint('GET user:42', 'redis'), 'get ?');
+  assert.equal(fingerprint('GET user:42', 'redis'), 'get user:?');
+  assert.equal(fingerprint('MGET user:1:profile user:2:profile +30', 'redis'), 'mget user:?:profile');
+  assert.equal(fingerprint('PIPELINE HGETALL*20 GET*1', 'redis'), 'pipeline hgetall get');
 });
 
 test('texts that must and must not share a fingerprint (tokenizer)', () => checkPairs());
