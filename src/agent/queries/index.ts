@@ -1,6 +1,7 @@
 import type { AgentContext } from '../context';
 import { BuilderSites } from './drivers/drizzle';
 import { patchIoredisClient, patchIoredisPipeline } from './drivers/ioredis';
+import { patchNodeRedisClient } from './drivers/node-redis';
 import { Mysql2Capture } from './drivers/mysql2';
 import { patchPgClient, patchPgPool } from './drivers/pg';
 import { patchSqliteAddon, patchSqliteDatabase } from './drivers/sqlite';
@@ -16,7 +17,7 @@ const INSTALLED = Symbol.for('perf-lens.queries');
 
 /**
  * Captures every query of pg, mysql2 and better-sqlite3 (and of the ORMs and builders that
- * run on them) and every ioredis command with its application call site. Once per process; the agent calls it inside
+ * run on them) and every ioredis and node-redis command with its application call site. Once per process; the agent calls it inside
  * try/catch when `options.probes.queries` is on.
  */
 export function installQueryProbes(ctx: AgentContext): void {
@@ -43,6 +44,8 @@ export function installQueryProbes(ctx: AgentContext): void {
     { file: file('mysql2/lib/pool\\.js'), patch: (exports) => mysql2.patchPool(exports) },
     { file: file('ioredis\\d*/built/Redis\\.js'), patch: (exports) => patchIoredisClient(exports, recorder) },
     { file: file('ioredis\\d*/built/Pipeline\\.js'), patch: (exports) => patchIoredisPipeline(exports, recorder) },
+    // node-redis 4.x to 6.x (the `redis` package re-exports @redis/client)
+    { file: file('@redis/client/dist/lib/client/index\\.js'), patch: (exports, filename) => patchNodeRedisClient(exports, recorder, filename) },
     { file: file('better-sqlite3/lib/database\\.js'), patch: (exports) => patchSqliteDatabase(exports, recorder) },
     { file: file('better-sqlite3/build/[A-Za-z]+/better_sqlite3\\.node'), patch: (exports) => patchSqliteAddon(exports, recorder) },
     // drizzle-orm's CommonJS build (its ESM build does not pass through Module._load)

@@ -56,10 +56,19 @@ const ORM_READ_FIX: Record<string, (field: string) => string> = {
   'mikro-orm': (f) => `Load the relation with the parent: find(…, { populate: ['relation'] }), or one query with { ${f}: { $in: ids } }.`,
 };
 
+/** Redis: the batch command for this one where there is one, a pipeline otherwise. */
+function redisFix(verb: string): string {
+  if (verb === 'get') return 'Fetch the keys with one MGET (or a pipeline), or batch them with a DataLoader.';
+  if (verb === 'set') return 'Write the keys with one MSET (or a pipeline: MSET sets no expiry).';
+  if (verb === 'del' || verb === 'unlink' || verb === 'exists') return `Pass all the keys to one ${verb.toUpperCase()}.`;
+  const name = verb.toUpperCase();
+  return `Send the ${name} commands in one pipeline (ioredis: redis.pipeline()…exec(); node-redis: client.multi()…execAsPipeline()), one round trip for all the keys.`;
+}
+
 /** One sentence: how to turn this N+1 into one round trip, in the words of what the app uses. */
 export function nPlusOneFix(c: FixContext): string {
   const col = columnOf(c);
-  if (c.db === 'redis') return 'Fetch the keys with one MGET (or a pipeline), or batch them with a DataLoader.';
+  if (c.db === 'redis') return redisFix(c.verb);
   if (c.db === 'mongodb') return `Fetch them in one find({ ${col}: { $in: ids } }), or batch them with a DataLoader.`;
   const where = c.db === 'postgres' ? `WHERE ${col} = ANY($1)` : `WHERE ${col} IN (…)`;
   if (c.verb === 'insert' || c.verb === 'replace') {

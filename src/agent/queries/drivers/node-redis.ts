@@ -1,0 +1,133 @@
+import { createRequire } from 'node:module';
+import type { Pending, QueryRecorder } from '../recorder';
+import { wrapMethod } from '../wrap';
+import { batchText, beginRedis, callRecorded, commandText } from './redis-text';
+
+/**
+ * node-redis (`redis` 4.x on @redis/client 1.x; 5.x and 6.x). Every command method the app
+ * calls runs, on the app's stack, through `_executeCommand(command, parser)` of RedisClient's
+ * prototype from 5.x, whose parser holds the arguments and the keys. In 4.x each command
+ * method is wrapped, its command module turning the app's arguments into Redis's. Pipelines and MULTI are one round trip each: `_executePipeline` and
+ * `_executeMulti` from 5.x, `multiExecutor` in 4.x (a chain id marks a MULTI).
+ */
+
+/** Commands whose arguments are all keys. */
+const ALL_KEYS = new Set(['MGET', 'DEL', 'UNLINK', 'EXISTS', 'TOUCH', 'WATCH']);
+
+interface Parser {
+  redisArgs?: unknown;
+  keys?: unknown;
+}
+
+interface V4Command {
+  FIRST_KEY_INDEX?: unknown;
+  transformArguments?: (...args: unknown[]) => unknown;
+}
+
+type Batch = ReadonlyArray<{ args?: unknown }>;
+
+function namesOf(commands: unknown): unknown[] | null {
+  if (!Array.isArray(commands) || commands.length === 0) return null;
+  return (commands as Batch).map((c) => (Array.isArray(c?.args) ? c.args[0] : '?'));
+}
+
+interface Described {
+  text: string;
+  args: unknown[];
+  keys: number;
+}
+
+/** 5.x: the parser filled by the command holds the arguments and which of them are keys. */
+function describeParser(parser: Parser): Described | null {
+  const args = parser.redisArgs;
+  if (!Array.isArray(args) || args.length === 0) return null;
+  const keys = Array.isArray(parser.keys) ? parser.keys : [];
+  return { text: commandText(args[0], keys), args: args.slice(1), keys: keys.length };
+}
+
+/** 4.x: the command module's arguments, after the command options the app may pass first. */
+function describeV4(command: V4Command, appArgs: unknown[]): Described | null {
+  if (typeof command?.transformArguments !== 'function') return null;
+  const first = appArgs[0] as { [k: symbol]: unknown } | null;
+  const isOptions = first !== null && typeof first === 'object' && Object.getOwnPropertySymbols(first).length > 0;
+  const args = command.transformArguments(...(isOptions ? appArgs.slice(1) : appArgs));
+  if (!Array.isArray(args) || args.length === 0) return null;
+  const name = String(args[0]).toUpperCase();
+  const index = typeof command.FIRST_KEY_INDEX === 'number' ? command.FIRST_KEY_INDEX : 1;
+  const keys = ALL_KEYS.has(name) ? args.slice(1) : index < args.length ? [args[index]] : [];
+  return { text: commandText(name, keys), args: args.slice(1), keys: keys.length };
+}
+
+/**
+ * 4.x attaches one method per command (`get`, `GET`, `hGetAll`, …) that calls the executor it
+ * captured when the module loaded, before any patch: those methods are wrapped one by one,
+ * each knowing its command module. `commands` is @redis/client's `lib/client/commands.js`.
+ */
+function patchV4Commands(proto: object, commands: unknown, recorder: QueryRecorder): boolean {
+  if (commands === null || typeof commands !== 'object') return false;
+  let any = false;
+  for (const [name, command] of Object.entries(commands as Record<string, V4Command>)) {
+    any =
+      wrapMethod(proto, name, (original) =>
+        function redisCommand(this: unknown, ...args: unknown[]) {
+          let pending: Pending | null = null;
+          try {
+            const d = describeV4(command, args);
+            if (d !== null) pending = beginRedis(recorder, d.text, redisCommand, d.args, d.keys);
+          } catch {
+            pending = null;
+          }
+          return callRecorded(recorder, pending, original, this, arguments);
+        },
+      ) || any;
+  }
+  return any;
+}
+
+export function patchNodeRedisClient(exports: unknown, recorder: QueryRecorder, filename?: string): boolean {
+  const RedisClient = (exports as { default?: unknown } | null)?.default ?? exports;
+  if (typeof RedisClient !== 'function') return false;
+  const proto = RedisClient.prototype as object;
+  const wrapped: boolean[] = [];
+  // 4.x has no _executeCommand: its command table sits beside the client
+  if (!('_executeCommand' in proto) && filename) {
+    try {
+      const commands = createRequire(filename)('./commands.js') as { default?: unknown };
+      wrapped.push(patchV4Commands(proto, commands.default, recorder));
+    } catch {
+      /* another layout: batches are still seen */
+    }
+  }
+  wrapped.push(
+    wrapMethod(proto, '_executeCommand', (original) =>
+      function _executeCommand(this: unknown, ...args: unknown[]) {
+        let pending: Pending | null = null;
+        try {
+          const d = describeParser(args[1] as Parser);
+          if (d !== null) pending = beginRedis(recorder, d.text, _executeCommand, d.args, d.keys);
+        } catch {
+          pending = null;
+        }
+        return callRecorded(recorder, pending, original, this, arguments);
+      },
+    ),
+  );
+  const batch = (name: string, isTransaction: (args: unknown[]) => boolean) =>
+    wrapMethod(proto, name, (original) =>
+      function executeBatch(this: unknown, ...args: unknown[]) {
+        let pending: Pending | null = null;
+        try {
+          const names = namesOf(args[0]);
+          if (names !== null) pending = beginRedis(recorder, batchText(names, isTransaction(args)), executeBatch);
+        } catch {
+          pending = null;
+        }
+        return callRecorded(recorder, pending, original, this, arguments);
+      },
+    );
+  wrapped.push(batch('_executePipeline', () => false));
+  wrapped.push(batch('_executeMulti', () => true));
+  // 4.x: (commands, selectedDB, chainId); a chain id is a MULTI, none a pipeline
+  wrapped.push(batch('multiExecutor', (args) => args[2] !== undefined));
+  return wrapped.some(Boolean);
+}
