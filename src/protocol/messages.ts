@@ -205,6 +205,12 @@ export interface QueryMessage {
   /** the npm package whose code called the app's frames (`graphql` for a resolver) */
   callerLibrary?: string;
   truncated?: boolean;
+  /**
+   * A cache read (Redis GET, MGET, HGET, HGETALL, …; a pipeline's reads summed): the keys it
+   * found a value for, and those it found none (nil, an empty hash).
+   */
+  cacheHits?: number;
+  cacheMisses?: number;
 }
 
 export interface ListenMessage {

@@ -10,6 +10,7 @@ import { MAX_FRAME_BYTES } from './messages';
 type FieldKind =
   | 'number'
   | 'int'
+  | 'count'
   | 'string'
   | 'boolean'
   | 'string[]'
@@ -30,6 +31,8 @@ interface FieldSpec {
 
 const num: FieldSpec = { kind: 'number' };
 const int: FieldSpec = { kind: 'int' };
+/** a non-negative integer */
+const count: FieldSpec = { kind: 'count' };
 const str: FieldSpec = { kind: 'string' };
 const opt = (spec: FieldSpec): FieldSpec => ({ ...spec, optional: true });
 const nullable = (spec: FieldSpec): FieldSpec => ({ ...spec, nullable: true });
@@ -92,6 +95,8 @@ const SCHEMAS: Record<AgentMessage['type'], Record<string, FieldSpec>> = {
     orm: opt(str),
     callerLibrary: opt(str),
     truncated: opt({ kind: 'boolean' }),
+    cacheHits: opt(count),
+    cacheMisses: opt(count),
   },
   listen: { ...base, port: int, address: str },
   dropped: { ...base, count: int },
@@ -206,6 +211,8 @@ function checkField(value: unknown, spec: FieldSpec): boolean {
       return typeof value === 'number' && Number.isFinite(value);
     case 'int':
       return Number.isSafeInteger(value);
+    case 'count':
+      return Number.isSafeInteger(value) && (value as number) >= 0;
     case 'string':
       return typeof value === 'string' && (!spec.oneOf || spec.oneOf.includes(value));
     case 'boolean':

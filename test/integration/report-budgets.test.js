@@ -67,6 +67,33 @@ test('"*" applies to every route unless the route sets the figure itself; throug
   assert.deepEqual(core.checkBudgets(f, explicit).map((b) => `${b.scope} ${b.figure}`), ['GET /health requests', 'GET /posts p99Ms']);
 });
 
+test('the cache hit rate is a figure per route and overall, and a plain number in a budget is its minimum', () => {
+  const store = new core.SessionStore();
+  const msgs = [hello(1)];
+  // GET /users: 20 requests, one read each, 15 found; GET /feed: one MGET of two keys, both found
+  for (let i = 0; i < 20; i++) msgs.push(...request({ t: T0 + 100 + i * 20, route: '/users', cache: i < 15 ? [1, 0] : [0, 1] }));
+  for (let i = 0; i < 5; i++) msgs.push(...request({ t: T0 + 105 + i * 20, route: '/feed', cache: [2, 0] }));
+  msgs.push({ type: 'query', pid: 1, t: T0 + 900, durationMs: 0.1, db: 'redis', text: 'GET job:1', scope: null, callsite: null, error: false, cacheHits: 0, cacheMisses: 10 });
+  for (const m of msgs) store.ingest(m);
+  const f = core.computeFigures(store.sessions);
+  assert.deepEqual([f.routes['GET /users'].cacheReads, f.routes['GET /users'].cacheHits, f.routes['GET /users'].cacheHitRate], [20, 15, 0.75]);
+  assert.equal(f.routes['GET /feed'].cacheHitRate, 1);
+  // the run counts every read, the job's outside any request too: 25 hits of 40
+  assert.deepEqual([f.overall.cacheReads, f.overall.cacheHits, f.overall.cacheHitRate], [40, 25, 0.625]);
+  assert.deepEqual(f.cache.map((c) => [c.pattern, c.reads, c.hits, c.hitRate]), [
+    ['get user:?', 20, 15, 0.75],
+    ['get job:?', 10, 0, 0],
+    ['mget user:?', 10, 10, 1],
+  ]);
+  assert.equal(f.timeline.cacheHits.reduce((a, n) => a + n, 0), 25);
+  assert.equal(f.timeline.cacheMisses.reduce((a, n) => a + n, 0), 15);
+  const breaches = core.checkBudgets(f, core.parseBudget({ overall: { cacheHitRate: 0.8 }, routes: { 'GET /users': { cacheHitRate: 0.7 }, 'GET /feed': { cacheHitRate: { min: 0.9 } } } }));
+  assert.deepEqual(breaches.map((b) => [b.ruleId, b.value, b.bound, b.limit]), [['budget/overall/cacheHitRate', 0.625, 'min', 0.8]]);
+  assert.equal(breaches[0].message, 'The cache hit rate of the run is 62.5 %, under its budget of 80.0 %.');
+  const md = core.renderReport({ ...core.analyzeSessions(store.sessions), figures: f }, 'markdown', { root: '/srv' });
+  assert.match(md, /\| cache key pattern \| reads \| hits \| hit rate \|\n\| --- \| ---: \| ---: \| ---: \|\n\| `get user:\?` \| 20 \| 15 \| 75\.0 % \|/);
+});
+
 test('malformed budgets: one sentence naming the problem', () => {
   const bad = [
     ['[]', /^The budget file b\.json is not valid: a budget must be a JSON object/],

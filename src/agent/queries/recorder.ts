@@ -23,6 +23,9 @@ export interface Pending {
   /** the package that called the app's frames (graphql, express) */
   callerLibrary: string | undefined;
   done: boolean;
+  /** a cache read's keys found and not found, set before it ends */
+  cacheHits?: number;
+  cacheMisses?: number;
 }
 
 /**
@@ -122,6 +125,8 @@ export class QueryRecorder {
       if (pending.orm !== undefined) message.orm = pending.orm;
       if (pending.callerLibrary !== undefined) message.callerLibrary = pending.callerLibrary;
       if (pending.truncated) message.truncated = true;
+      if (pending.cacheHits !== undefined) message.cacheHits = pending.cacheHits;
+      if (pending.cacheMisses !== undefined) message.cacheMisses = pending.cacheMisses;
       this.ctx.emit(message);
     } catch {
       /* never into the app */

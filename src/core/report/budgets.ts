@@ -4,7 +4,7 @@
  *   { "overall": { "p95Ms": 200, "errorRate": 0.01, "throughputPerS": { "min": 50 } },
  *     "routes": { "GET /posts": { "queriesPerRequest": 3 }, "*": { "p99Ms": 500 } } }
  *
- * A plain number is a maximum, except for `throughputPerS` where it is a minimum;
+ * A plain number is a maximum, except for `throughputPerS` and `cacheHitRate` where it is a minimum;
  * `{ "max": n }` / `{ "min": n }` say it outright. `"*"` applies to every route seen.
  */
 import { FIGURE_INFO, FIGURE_NAMES, type FigureName, type Figures, type RequestFigures, type RunFigures } from './figures-types';
@@ -52,7 +52,7 @@ function parseLimits(raw: unknown, where: string, perRouteOnly: boolean): Budget
     if (perRouteOnly && !FIGURE_INFO[figure].perRoute) throw new BudgetError(`the figure "${name}" in ${where} exists only for the whole run, under "overall"`);
     const limit: BudgetLimit = {};
     if (typeof v === 'number') {
-      if (figure === 'throughputPerS') limit.min = v;
+      if (figure === 'throughputPerS' || figure === 'cacheHitRate') limit.min = v;
       else limit.max = v;
     } else if (isObject(v)) {
       for (const [k, n] of Object.entries(v)) {

@@ -83,6 +83,7 @@ const RULES: Record<FigureName, FigureRule> = {
   throughputPerS: { better: 'higher', floor: 0.5 },
   queries: { better: 'none', floor: 0 },
   queriesPerRequest: { better: 'lower', floor: 0.1 },
+  cacheHitRate: { better: 'higher', floor: 0.02 },
   queriesTotal: { better: 'none', floor: 0 },
   heapSlopeBytesPerMin: { better: 'lower', floor: 256 * 1024 },
   peakRssBytes: { better: 'lower', floor: 4 * 1024 * 1024 },
@@ -90,7 +91,7 @@ const RULES: Record<FigureName, FigureRule> = {
   eventLoopP99Ms: { better: 'lower', floor: 1 },
 };
 
-const REQUEST_FIGURES: FigureName[] = ['requests', 'errors', 'errorRate', 'p50Ms', 'p95Ms', 'p99Ms', 'throughputPerS', 'queriesPerRequest'];
+const REQUEST_FIGURES: FigureName[] = ['requests', 'errors', 'errorRate', 'p50Ms', 'p95Ms', 'p99Ms', 'throughputPerS', 'queriesPerRequest', 'cacheHitRate'];
 const RUN_FIGURES: FigureName[] = [...REQUEST_FIGURES, 'queriesTotal', 'heapSlopeBytesPerMin', 'peakRssBytes', 'gcShare', 'eventLoopP99Ms'];
 
 function judge(figure: FigureName, base: number, interval: Interval, minRelative: number): Verdict {
@@ -103,7 +104,8 @@ function judge(figure: FigureName, base: number, interval: Interval, minRelative
   return up === (rule.better === 'higher') ? 'better' : 'worse';
 }
 
-type Values = Partial<Record<FigureName, number | null>>;
+/** Figures by name, and the counts behind the cache hit rate. */
+type Values = Partial<Record<FigureName | 'cacheReads' | 'cacheHits', number | null>>;
 
 interface Side {
   figures: Values;
@@ -152,6 +154,12 @@ function intervalOf(figure: FigureName, b: Side, h: Side, rounds: number): Inter
       const hn = hf.requests ?? 0;
       if (bn < MIN_SAMPLES || hn < MIN_SAMPLES) return 'too few requests';
       return proportionDifference(bf.errors ?? 0, bn, hf.errors ?? 0, hn);
+    }
+    case 'cacheHitRate': {
+      const bn = bf.cacheReads ?? 0;
+      const hn = hf.cacheReads ?? 0;
+      if (bn < MIN_SAMPLES || hn < MIN_SAMPLES) return 'too few cache reads';
+      return proportionDifference(bf.cacheHits ?? 0, bn, hf.cacheHits ?? 0, hn);
     }
     case 'throughputPerS': {
       // The load decides how many requests come, not chance: the spread is in the gaps between

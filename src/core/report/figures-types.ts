@@ -21,6 +21,21 @@ export interface RequestFigures {
   queries: number;
   /** queries / requests; null without requests */
   queriesPerRequest: number | null;
+  /** cache reads (Redis GET, MGET keys, HGET, …) inside these requests; overall: every cache read */
+  cacheReads: number;
+  /** of them, reads that found a value */
+  cacheHits: number;
+  /** cacheHits / cacheReads; null without cache reads */
+  cacheHitRate: number | null;
+}
+
+/** One key pattern's cache reads over the run (`get user:?:profile`). */
+export interface CachePatternFigures {
+  pattern: string;
+  db: string;
+  reads: number;
+  hits: number;
+  hitRate: number;
 }
 
 /** Figures of the whole run: the request figures over every route, and the runtime ones. */
@@ -73,6 +88,9 @@ export interface Timeline {
   queries: number[];
   /** p95 latency of the requests that finished in each bucket (0 when none) */
   p95Ms: number[];
+  /** cache reads that found a value / found none, per bucket */
+  cacheHits: number[];
+  cacheMisses: number[];
 }
 
 export interface Figures {
@@ -80,6 +98,8 @@ export interface Figures {
   routes: Record<string, RequestFigures>;
   samples: { overall: RunSamples; routes: Record<string, RequestSamples> };
   timeline: Timeline;
+  /** cache reads per key pattern, most read first (at most MAX_CACHE_PATTERNS) */
+  cache: CachePatternFigures[];
 }
 
 /** The report with its optional key figures. */
@@ -96,6 +116,7 @@ export const FIGURE_INFO = {
   throughputPerS: { label: 'throughput', unit: '/s', perRoute: true },
   queries: { label: 'queries', unit: '', perRoute: true },
   queriesPerRequest: { label: 'queries per request', unit: '', perRoute: true },
+  cacheHitRate: { label: 'cache hit rate', unit: '%', perRoute: true },
   queriesTotal: { label: 'queries (all)', unit: '', perRoute: false },
   heapSlopeBytesPerMin: { label: 'heap slope', unit: 'B/min', perRoute: false },
   peakRssBytes: { label: 'peak RSS', unit: 'B', perRoute: false },

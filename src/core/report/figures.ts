@@ -8,12 +8,16 @@ const MIN_SLOPE_SAMPLES = 5;
 import type { Report } from './types';
 import type { Session } from '../session/session';
 import { round3 } from '../util/units';
-import type { Figures, ReportWithFigures, RequestFigures, RequestSamples, RunFigures, RunSamples, Timeline } from './figures-types';
+import type { CachePatternFigures, Figures, ReportWithFigures, RequestFigures, RequestSamples, RunFigures, RunSamples, Timeline } from './figures-types';
+import type { QueryMessage } from '../../protocol';
+import { fingerprint } from '../queries/fingerprint';
 import { percentile, senInterval, thinEvenly } from '../stats/sample-stats';
 
 /** Samples kept per route and for the run: enough for a stable p99, small in the JSON. */
 export const MAX_REQUEST_SAMPLES = 2000;
 export const MAX_SERIES_SAMPLES = 600;
+/** Key patterns listed in `figures.cache`, the most read first. */
+export const MAX_CACHE_PATTERNS = 50;
 /** Timeline buckets for the charts: at most this many, of whole seconds. */
 const MAX_BUCKETS = 300;
 
@@ -23,6 +27,18 @@ interface Request {
   durationMs: number;
   error: boolean;
   queries: number;
+  cacheHits: number;
+  cacheMisses: number;
+}
+
+/** A cache read's [hits, misses], or null for a query that is none. */
+function cacheOf(q: QueryMessage): [number, number] | null {
+  return q.cacheHits === undefined && q.cacheMisses === undefined ? null : [q.cacheHits ?? 0, q.cacheMisses ?? 0];
+}
+
+/** hits / reads rounded, null without reads. */
+function hitRate(hits: number, reads: number): number | null {
+  return reads > 0 ? round3(hits / reads) : null;
 }
 
 /** `GET /posts/:id`: the name a route has in figures and budgets. */
@@ -34,17 +50,28 @@ export function routeKey(h: Pick<HttpMessage, 'method' | 'route'>): string {
 function requestsOf(sessions: readonly Session[]): Request[] {
   const out: Request[] = [];
   for (const s of sessions) {
-    const perScope = new Map<string, number>();
+    const perScope = new Map<string, { queries: number; hits: number; misses: number }>();
     for (const q of s.queries.toArray()) {
-      if (q.scope) perScope.set(q.scope.id, (perScope.get(q.scope.id) ?? 0) + 1);
+      if (!q.scope) continue;
+      let tally = perScope.get(q.scope.id);
+      if (!tally) perScope.set(q.scope.id, (tally = { queries: 0, hits: 0, misses: 0 }));
+      tally.queries++;
+      const c = cacheOf(q);
+      if (c) {
+        tally.hits += c[0];
+        tally.misses += c[1];
+      }
     }
     for (const h of s.http.toArray()) {
+      const tally = h.scope ? perScope.get(h.scope) : undefined;
       out.push({
         t: h.t,
         key: routeKey(h),
         durationMs: h.durationMs,
         error: h.status >= 500,
-        queries: h.scope ? perScope.get(h.scope) ?? 0 : 0,
+        queries: tally?.queries ?? 0,
+        cacheHits: tally?.hits ?? 0,
+        cacheMisses: tally?.misses ?? 0,
       });
     }
   }
@@ -55,6 +82,8 @@ function requestFigures(reqs: readonly Request[]): RequestFigures {
   const durations = reqs.map((r) => r.durationMs);
   const errors = reqs.filter((r) => r.error).length;
   const queries = reqs.reduce((a, r) => a + r.queries, 0);
+  const cacheHits = reqs.reduce((a, r) => a + r.cacheHits, 0);
+  const cacheReads = cacheHits + reqs.reduce((a, r) => a + r.cacheMisses, 0);
   const span = reqs.length > 1 ? reqs[reqs.length - 1].t - reqs[0].t : 0;
   return {
     requests: reqs.length,
@@ -67,7 +96,37 @@ function requestFigures(reqs: readonly Request[]): RequestFigures {
     throughputPerS: span > 0 ? round3(((reqs.length - 1) * 1000) / span) : null,
     queries,
     queriesPerRequest: reqs.length ? round3(queries / reqs.length) : null,
+    cacheReads,
+    cacheHits,
+    cacheHitRate: hitRate(cacheHits, cacheReads),
   };
+}
+
+/** Cache reads per key pattern over every session, inside requests or not; and their totals. */
+function cacheFigures(sessions: readonly Session[]): { patterns: CachePatternFigures[]; hits: number; reads: number } {
+  const byPattern = new Map<string, CachePatternFigures>();
+  let hits = 0;
+  let reads = 0;
+  for (const s of sessions) {
+    for (const q of s.queries.toArray()) {
+      const c = cacheOf(q);
+      if (!c) continue;
+      const pattern = fingerprint(q.text, q.db);
+      const key = `${q.db}\0${pattern}`;
+      let p = byPattern.get(key);
+      if (!p) byPattern.set(key, (p = { pattern, db: q.db, reads: 0, hits: 0, hitRate: 0 }));
+      p.hits += c[0];
+      p.reads += c[0] + c[1];
+      hits += c[0];
+      reads += c[0] + c[1];
+    }
+  }
+  const patterns = [...byPattern.values()]
+    .filter((p) => p.reads > 0)
+    .sort((a, b) => b.reads - a.reads || a.pattern.localeCompare(b.pattern))
+    .slice(0, MAX_CACHE_PATTERNS)
+    .map((p) => ({ ...p, hitRate: round3(p.hits / p.reads) }));
+  return { patterns, hits, reads };
 }
 
 function requestSamples(reqs: readonly Request[]): RequestSamples {
@@ -170,7 +229,8 @@ function timelineOf(reqs: readonly Request[], sessions: readonly Session[]): Tim
   const seconds = Math.max(1, Math.ceil((end - t0) / 1000));
   const bucketMs = 1000 * Math.ceil(seconds / MAX_BUCKETS);
   const n = Math.max(1, Math.ceil((end - t0 + 1) / bucketMs));
-  const tl: Timeline = { t0, bucketMs, requests: new Array(n).fill(0), errors: new Array(n).fill(0), queries: new Array(n).fill(0), p95Ms: new Array(n).fill(0) };
+  const zeros = () => new Array<number>(n).fill(0);
+  const tl: Timeline = { t0, bucketMs, requests: zeros(), errors: zeros(), queries: zeros(), p95Ms: zeros(), cacheHits: zeros(), cacheMisses: zeros() };
   const latencies: number[][] = Array.from({ length: n }, () => []);
   const at = (t: number) => Math.min(n - 1, Math.max(0, Math.floor((t - t0) / bucketMs)));
   for (const r of reqs) {
@@ -179,7 +239,17 @@ function timelineOf(reqs: readonly Request[], sessions: readonly Session[]): Tim
     if (r.error) tl.errors[i]++;
     latencies[i].push(r.durationMs);
   }
-  for (const s of sessions) for (const q of s.queries.toArray()) tl.queries[at(q.t)]++;
+  for (const s of sessions) {
+    for (const q of s.queries.toArray()) {
+      const i = at(q.t);
+      tl.queries[i]++;
+      const c = cacheOf(q);
+      if (c) {
+        tl.cacheHits[i] += c[0];
+        tl.cacheMisses[i] += c[1];
+      }
+    }
+  }
   tl.p95Ms = latencies.map((l) => round3(percentile(l, 95)));
   return tl;
 }
@@ -200,13 +270,18 @@ export function computeFigures(sessions: readonly Session[]): Figures {
     routeSamples[key] = requestSamples(byRoute.get(key)!);
   }
   const runtime = runtimeFigures(sessions);
+  const cache = cacheFigures(sessions);
   const overall: RunFigures = {
     ...requestFigures(reqs),
+    // the run's hit rate counts every cache read, a worker's or a job's as well as a request's
+    cacheReads: cache.reads,
+    cacheHits: cache.hits,
+    cacheHitRate: hitRate(cache.hits, cache.reads),
     queriesTotal: sessions.reduce((a, s) => a + s.queries.length, 0),
     ...runtime.figures,
   };
   const overallSamples: RunSamples = { ...requestSamples(reqs), ...runtime.samples };
-  return { overall, routes, samples: { overall: overallSamples, routes: routeSamples }, timeline: timelineOf(reqs, sessions) };
+  return { overall, routes, samples: { overall: overallSamples, routes: routeSamples }, timeline: timelineOf(reqs, sessions), cache: cache.patterns };
 }
 
 /** The report with `figures` added (kept when already there). */

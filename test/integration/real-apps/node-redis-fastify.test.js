@@ -72,6 +72,19 @@ for (const client of ['redis4', 'redis', 'redis6']) {
         assert.equal(queries.find((q) => q.fingerprint === 'hgetall product:?')?.count, 18, names);
         assert.ok(queries.every((q) => q.db === 'redis'), names);
       });
+
+      it('reads found in the cache are hits, one by one and inside batches', () => {
+        const cache = run.report.figures.cache;
+        const list = cache.map((c) => `${c.pattern} ${c.hits}/${c.reads}`).join(', ');
+        const of = (pattern) => cache.find((c) => c.pattern === pattern) ?? assert.fail(`${pattern} among ${list}`);
+        assert.deepEqual(of('hgetall product:?'), { pattern: 'hgetall product:?', db: 'redis', reads: 18, hits: 18, hitRate: 1 });
+        assert.equal(of('hget product:?').hits, 18, list);
+        assert.equal(of('get cart:?').hits, 3, list);
+        assert.equal(of('pipeline hgetall').reads, 18, `execAsPipeline() counts each HGETALL: ${list}`);
+        assert.equal(of('multi hget').reads, 18, `multi().exec() counts each HGET: ${list}`);
+        assert.equal(of('multi hget').hits, 18, list);
+        assert.equal(run.report.figures.routes['GET /carts/:id/summary'].cacheHitRate, 1);
+      });
     });
   }
 }

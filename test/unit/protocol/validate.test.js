@@ -348,3 +348,13 @@ test('decodeFrame: one bad http row drops the whole batch, with a reason', () =>
     assert.match(d.reason, reason, JSON.stringify(http));
   }
 });
+
+test('a query\'s cache counts are non-negative integers', () => {
+  const q = { type: 'query', pid: 1, t: 1, durationMs: 0.2, db: 'redis', text: 'GET user:1', scope: null, callsite: null, error: false };
+  assert.equal(validateMessage({ ...q, cacheHits: 1, cacheMisses: 0 }).ok, true);
+  for (const bad of [{ cacheHits: -1 }, { cacheMisses: 1.5 }, { cacheHits: '1' }]) {
+    const r = validateMessage({ ...q, ...bad });
+    assert.equal(r.ok, false, JSON.stringify(bad));
+    assert.match(r.reason, /cache(Hits|Misses)/);
+  }
+});

@@ -1,6 +1,6 @@
 import type { Pending, QueryRecorder } from '../recorder';
 import { wrapMethod } from '../wrap';
-import { batchText, beginRedis, callRecorded, commandText } from './redis-text';
+import { batchCacheCount, batchText, beginRedis, cacheCount, callRecorded, commandText, isCacheRead, type CacheCounter } from './redis-text';
 
 /**
  * ioredis 5.x and 6.x. `Redis.prototype.sendCommand` sees every command the app issues, on the
@@ -38,18 +38,21 @@ export function patchIoredisClient(exports: unknown, recorder: QueryRecorder): b
       const command = args[0] as RedisCommand | undefined;
       const stream = args[1] as { isPipeline?: unknown } | undefined;
       let pending: Pending | null = null;
+      let counter: CacheCounter = null;
       try {
         // once per command: the offline queue and reconnects send a command again
         if (command && typeof command.name === 'string' && !command[kRecorded] && !(stream && stream.isPipeline)) {
           command[kRecorded] = true;
           const keys = keysOf(command);
           const args = Array.isArray(command.args) ? command.args : undefined;
-          pending = beginRedis(recorder, commandText(command.name, keys), sendCommand, args, keys.length);
+          pending = beginRedis(recorder, commandText(command.name, keys, args), sendCommand, args, keys.length);
+          const name = command.name.toUpperCase();
+          if (isCacheRead(name)) counter = (reply) => cacheCount(name, reply);
         }
       } catch {
         pending = null;
       }
-      return callRecorded(recorder, pending, original, this, arguments);
+      return callRecorded(recorder, pending, original, this, arguments, counter);
     },
   );
 }
@@ -60,15 +63,19 @@ export function patchIoredisPipeline(exports: unknown, recorder: QueryRecorder):
   return wrapMethod(Pipeline.prototype, 'exec', (original) =>
     function exec(this: unknown) {
       let pending: Pending | null = null;
+      let counter: CacheCounter = null;
       try {
         const queue = (this as { _queue?: unknown })._queue;
         if (Array.isArray(queue) && queue.length > 0) {
-          pending = beginRedis(recorder, batchText((queue as RedisCommand[]).map((c) => c.name), false), exec);
+          const names = (queue as RedisCommand[]).map((c) => String(c.name).toUpperCase());
+          pending = beginRedis(recorder, batchText(names, false), exec);
+          // replies come as [error, value] pairs
+          if (names.some(isCacheRead)) counter = (replies) => batchCacheCount(names, replies, (r) => (Array.isArray(r) ? r[1] : undefined));
         }
       } catch {
         pending = null;
       }
-      return callRecorded(recorder, pending, original, this, arguments);
+      return callRecorded(recorder, pending, original, this, arguments, counter);
     },
   );
 }

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import type { Pending, QueryRecorder } from '../recorder';
 import { wrapMethod } from '../wrap';
-import { batchText, beginRedis, callRecorded, commandText } from './redis-text';
+import { batchCacheCount, batchText, beginRedis, cacheCount, callRecorded, commandText, isCacheRead, type CacheCounter } from './redis-text';
 
 /**
  * node-redis (`redis` 4.x on @redis/client 1.x; 5.x and 6.x). Every command method the app
@@ -26,12 +26,20 @@ interface V4Command {
 
 type Batch = ReadonlyArray<{ args?: unknown }>;
 
-function namesOf(commands: unknown): unknown[] | null {
+function namesOf(commands: unknown): string[] | null {
   if (!Array.isArray(commands) || commands.length === 0) return null;
-  return (commands as Batch).map((c) => (Array.isArray(c?.args) ? c.args[0] : '?'));
+  return (commands as Batch).map((c) => String(Array.isArray(c?.args) ? c.args[0] : '?').toUpperCase());
+}
+
+/** The cache count of one described command: only reads get a counter (no closure per write). */
+function counterOf(d: Described): CacheCounter {
+  const name = d.name;
+  return isCacheRead(name) ? (reply) => cacheCount(name, reply) : null;
 }
 
 interface Described {
+  /** the command's name, upper case */
+  name: string;
   text: string;
   args: unknown[];
   keys: number;
@@ -42,7 +50,7 @@ function describeParser(parser: Parser): Described | null {
   const args = parser.redisArgs;
   if (!Array.isArray(args) || args.length === 0) return null;
   const keys = Array.isArray(parser.keys) ? parser.keys : [];
-  return { text: commandText(args[0], keys), args: args.slice(1), keys: keys.length };
+  return { name: String(args[0]).toUpperCase(), text: commandText(args[0], keys, args.slice(1)), args: args.slice(1), keys: keys.length };
 }
 
 /** 4.x: the command module's arguments, after the command options the app may pass first. */
@@ -55,7 +63,7 @@ function describeV4(command: V4Command, appArgs: unknown[]): Described | null {
   const name = String(args[0]).toUpperCase();
   const index = typeof command.FIRST_KEY_INDEX === 'number' ? command.FIRST_KEY_INDEX : 1;
   const keys = ALL_KEYS.has(name) ? args.slice(1) : index < args.length ? [args[index]] : [];
-  return { text: commandText(name, keys), args: args.slice(1), keys: keys.length };
+  return { name, text: commandText(name, keys), args: args.slice(1), keys: keys.length };
 }
 
 /**
@@ -71,13 +79,17 @@ function patchV4Commands(proto: object, commands: unknown, recorder: QueryRecord
       wrapMethod(proto, name, (original) =>
         function redisCommand(this: unknown, ...args: unknown[]) {
           let pending: Pending | null = null;
+          let counter: CacheCounter = null;
           try {
             const d = describeV4(command, args);
-            if (d !== null) pending = beginRedis(recorder, d.text, redisCommand, d.args, d.keys);
+            if (d !== null) {
+              pending = beginRedis(recorder, d.text, redisCommand, d.args, d.keys);
+              counter = counterOf(d);
+            }
           } catch {
             pending = null;
           }
-          return callRecorded(recorder, pending, original, this, arguments);
+          return callRecorded(recorder, pending, original, this, arguments, counter);
         },
       ) || any;
   }
@@ -102,32 +114,44 @@ export function patchNodeRedisClient(exports: unknown, recorder: QueryRecorder, 
     wrapMethod(proto, '_executeCommand', (original) =>
       function _executeCommand(this: unknown, ...args: unknown[]) {
         let pending: Pending | null = null;
+        let counter: CacheCounter = null;
         try {
           const d = describeParser(args[1] as Parser);
-          if (d !== null) pending = beginRedis(recorder, d.text, _executeCommand, d.args, d.keys);
+          if (d !== null) {
+            pending = beginRedis(recorder, d.text, _executeCommand, d.args, d.keys);
+            counter = counterOf(d);
+          }
         } catch {
           pending = null;
         }
-        return callRecorded(recorder, pending, original, this, arguments);
+        return callRecorded(recorder, pending, original, this, arguments, counter);
       },
     ),
   );
-  const batch = (name: string, isTransaction: (args: unknown[]) => boolean) =>
+  /** `replies`: where the batch's result keeps the replies to its commands. */
+  const batch = (name: string, isTransaction: (args: unknown[]) => boolean, replies: (result: unknown, args: unknown[]) => unknown) =>
     wrapMethod(proto, name, (original) =>
       function executeBatch(this: unknown, ...args: unknown[]) {
         let pending: Pending | null = null;
+        let counter: CacheCounter = null;
         try {
           const names = namesOf(args[0]);
-          if (names !== null) pending = beginRedis(recorder, batchText(names, isTransaction(args)), executeBatch);
+          if (names !== null) {
+            pending = beginRedis(recorder, batchText(names, isTransaction(args)), executeBatch);
+            if (names.some(isCacheRead)) counter = (result) => batchCacheCount(names, replies(result, args));
+          }
         } catch {
           pending = null;
         }
-        return callRecorded(recorder, pending, original, this, arguments);
+        return callRecorded(recorder, pending, original, this, arguments, counter);
       },
     );
-  wrapped.push(batch('_executePipeline', () => false));
-  wrapped.push(batch('_executeMulti', () => true));
-  // 4.x: (commands, selectedDB, chainId); a chain id is a MULTI, none a pipeline
-  wrapped.push(batch('multiExecutor', (args) => args[2] !== undefined));
+  const same = (result: unknown) => result;
+  wrapped.push(batch('_executePipeline', () => false, same));
+  wrapped.push(batch('_executeMulti', () => true, same));
+  // 4.x: (commands, selectedDB, chainId); a chain id is a MULTI, whose result is
+  // [MULTI's reply, the QUEUED replies, EXEC's replies]; none a pipeline
+  const v4Multi = (args: unknown[]) => args[2] !== undefined;
+  wrapped.push(batch('multiExecutor', v4Multi, (result, args) => (v4Multi(args) && Array.isArray(result) ? result[2] : result)));
   return wrapped.some(Boolean);
 }

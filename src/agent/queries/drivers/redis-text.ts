@@ -1,5 +1,5 @@
 import type { Pending, QueryRecorder } from '../recorder';
-import { endingPromise, isThenable } from '../wrap';
+import { isThenable } from '../wrap';
 
 /**
  * The text a Redis command is recorded with, for every client: the command and its keys
@@ -16,9 +16,13 @@ function keyText(key: unknown): string {
   return Buffer.isBuffer(key) ? key.toString('latin1') : '?';
 }
 
-/** `GET user:42:profile`; past MAX_KEYS, how many more (`MGET k1 … k16 +984`). */
-export function commandText(name: unknown, keys: readonly unknown[]): string {
+/**
+ * `GET user:42:profile`; past MAX_KEYS, how many more (`MGET k1 … k16 +984`). KEYS has no key
+ * but its pattern says what it walks: `args`, the arguments after the name, give it.
+ */
+export function commandText(name: unknown, keys: readonly unknown[], args?: readonly unknown[]): string {
   let text = keyText(name).toUpperCase();
+  if (keys.length === 0 && text === 'KEYS' && args && args.length > 0) keys = [args[0]];
   for (let i = 0; i < keys.length && i < MAX_KEYS; i++) text += ` ${keyText(keys[i])}`;
   if (keys.length > MAX_KEYS) text += ` +${keys.length - MAX_KEYS}`;
   return text;
@@ -66,11 +70,67 @@ export function beginRedis(recorder: QueryRecorder, text: string, entry: Functio
   return recorder.begin('redis', text, values, entry, siteKeyOf(text));
 }
 
+/** Reads whose nil reply is a cache miss; the M-forms count one per key or field. */
+const SINGLE_READS = new Set(['GET', 'GETEX', 'GETDEL', 'HGET', 'HGETALL', 'JSON.GET']);
+const MULTI_READS = new Set(['MGET', 'HMGET']);
+
+function found(value: unknown): boolean {
+  if (value === null || value === undefined) return false;
+  if (value instanceof Map) return value.size > 0;
+  if (Array.isArray(value)) return value.length > 0;
+  if (typeof value === 'object' && !Buffer.isBuffer(value)) {
+    for (const _ in value) return true; // eslint-disable-line no-unreachable-loop
+    return false;
+  }
+  return true;
+}
+
+export function isCacheRead(name: string): boolean {
+  return SINGLE_READS.has(name) || MULTI_READS.has(name);
+}
+
+/** What a read found, as [hits, misses]; null for a command that is no cache read. */
+export function cacheCount(name: string, reply: unknown): [number, number] | null {
+  if (SINGLE_READS.has(name)) return found(reply) ? [1, 0] : [0, 1];
+  if (MULTI_READS.has(name) && Array.isArray(reply)) {
+    let hits = 0;
+    for (const v of reply) if (found(v)) hits++;
+    return [hits, reply.length - hits];
+  }
+  return null;
+}
+
 /**
- * Calls the client's method and returns its result, recorded as ended when it settles: the
- * app's promise settles as before (unhandled rejections stay unhandled).
+ * A batch's reads, its replies in the order of `names` (MULTI and EXEC left out when the
+ * replies leave them out); `unwrap` takes a reply out of the client's envelope.
  */
-export function callRecorded(recorder: QueryRecorder, pending: Pending | null, original: Function, self: unknown, args: IArguments): unknown {
+export function batchCacheCount(names: readonly string[], replies: unknown, unwrap: (r: unknown) => unknown = (r) => r): [number, number] | null {
+  if (!Array.isArray(replies)) return null;
+  let list = names;
+  if (replies.length !== list.length) list = names.filter((n) => n !== 'MULTI' && n !== 'EXEC');
+  if (replies.length !== list.length) return null;
+  let hits = 0;
+  let misses = 0;
+  let any = false;
+  for (let i = 0; i < list.length; i++) {
+    const c = cacheCount(list[i], unwrap(replies[i]));
+    if (c === null) continue;
+    any = true;
+    hits += c[0];
+    misses += c[1];
+  }
+  return any ? [hits, misses] : null;
+}
+
+/** How a command's or batch's reply becomes a cache count; null when it is no cache read. */
+export type CacheCounter = ((reply: unknown) => [number, number] | null) | null;
+
+/**
+ * Calls the client's method and returns its result, recorded as ended when it settles, with
+ * what its reads found: the app's promise settles as before (unhandled rejections stay
+ * unhandled, with the very same reason).
+ */
+export function callRecorded(recorder: QueryRecorder, pending: Pending | null, original: Function, self: unknown, args: IArguments, counter: CacheCounter = null): unknown {
   if (pending === null) return original.apply(self, args);
   let result: unknown;
   try {
@@ -79,7 +139,29 @@ export function callRecorded(recorder: QueryRecorder, pending: Pending | null, o
     recorder.end(pending, true);
     throw err;
   }
-  if (isThenable(result)) return endingPromise(recorder, pending, result);
-  recorder.end(pending, false);
-  return result;
+  if (!isThenable(result)) {
+    recorder.end(pending, false);
+    return result;
+  }
+  return result.then(
+    (value) => {
+      if (counter !== null) {
+        try {
+          const c = counter(value);
+          if (c !== null) {
+            pending.cacheHits = c[0];
+            pending.cacheMisses = c[1];
+          }
+        } catch {
+          /* an unexpected reply shape: no count */
+        }
+      }
+      recorder.end(pending, false);
+      return value;
+    },
+    (reason: unknown) => {
+      recorder.end(pending, true);
+      throw reason;
+    },
+  );
 }

@@ -1,4 +1,4 @@
-import { FIGURE_INFO, type FigureName, type RunFigures } from '../figures-types';
+import { FIGURE_INFO, type FigureName, type Figures, type RequestFigures, type RunFigures } from '../figures-types';
 import { MIN_SLOPE_WINDOW_MS } from '../figures';
 
 const MB = 1024 * 1024;
@@ -56,4 +56,17 @@ export function formatRunFigure(overall: RunFigures, name: FigureName): string {
     return `not enough data (${seen}needs ${MIN_SLOPE_WINDOW_MS / 1000} s)`;
   }
   return formatFigure(name, value);
+}
+
+const ROUTE_COLUMNS: (keyof RequestFigures & FigureName)[] = ['requests', 'errors', 'errorRate', 'p50Ms', 'p95Ms', 'p99Ms', 'throughputPerS', 'queriesPerRequest'];
+
+/** The per-route table's columns: the cache hit rate only when some route read a cache. */
+export function routeColumns(f: Figures): (keyof RequestFigures & FigureName)[] {
+  const cached = Object.values(f.routes).some((r) => (r.cacheReads ?? 0) > 0);
+  return cached ? [...ROUTE_COLUMNS, 'cacheHitRate'] : ROUTE_COLUMNS;
+}
+
+/** Rows of the per-key-pattern cache table: pattern, reads, hits, hit rate (none without cache reads). */
+export function cacheRows(f: Figures): string[][] {
+  return (f.cache ?? []).map((p) => [p.pattern, String(p.reads), String(p.hits), formatFigure('cacheHitRate', p.hitRate)]);
 }

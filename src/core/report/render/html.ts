@@ -10,7 +10,7 @@ import { formatMs as ms, MB } from '../../util/units';
 import type { ProcessReport } from '../types';
 import type { Breach } from '../budgets';
 import { FIGURE_NAMES, type FigureName, type Figures, type ReportWithFigures, type RequestFigures } from '../figures-types';
-import { figureLabel, formatFigure, formatRunFigure } from './format-figures';
+import { cacheRows, figureLabel, formatFigure, formatRunFigure, routeColumns } from './format-figures';
 import { esc } from './html-escape';
 import { sourceExcerpt } from '../source-lines';
 import { readSourceFromDisk, type SourceReader } from '../../util/source-text';
@@ -121,23 +121,40 @@ function timelineCharts(f: Figures, t1: number): string {
     formatY: count,
     series: [{ name: 'queries', color: COLORS.purple, style: 'bars', points: tl.queries.map((n, i) => [at(i), n]) }],
   });
-  return requests + latency + queries;
+  const cacheReads = tl.cacheHits?.some((n, i) => n + (tl.cacheMisses?.[i] ?? 0) > 0);
+  const cache = cacheReads
+    ? svgChart({
+        title: `Cache reads ${per}`,
+        t0: tl.t0,
+        t1,
+        barMs: tl.bucketMs,
+        formatY: count,
+        series: [
+          { name: 'reads', color: COLORS.green, style: 'bars', points: tl.cacheHits.map((n, i) => [at(i), n + tl.cacheMisses[i]]) },
+          { name: 'misses', color: COLORS.red, style: 'bars', points: tl.cacheMisses.map((n, i) => [at(i), n]) },
+        ],
+      })
+    : '';
+  return requests + latency + queries + cache;
 }
-
-const ROUTE_COLUMNS: (keyof RequestFigures & FigureName)[] = ['requests', 'errors', 'errorRate', 'p50Ms', 'p95Ms', 'p99Ms', 'throughputPerS', 'queriesPerRequest'];
 
 function figuresSection(f: Figures): string {
   const overall = FIGURE_NAMES.map((name) => {
     return `<tr><th>${esc(figureLabel(name))}</th><td class="num">${esc(formatRunFigure(f.overall, name))}</td></tr>`;
   }).join('');
-  const head = ROUTE_COLUMNS.map((c) => `<th class="num">${esc(figureLabel(c))}</th>`).join('');
+  const columns = routeColumns(f);
+  const head = columns.map((c) => `<th class="num">${esc(figureLabel(c))}</th>`).join('');
   const rows = Object.entries(f.routes)
-    .map(([route, r]: [string, RequestFigures]) => `<tr><td><code>${esc(route)}</code></td>${ROUTE_COLUMNS.map((c) => `<td class="num">${esc(formatFigure(c, r[c]))}</td>`).join('')}</tr>`)
+    .map(([route, r]: [string, RequestFigures]) => `<tr><td><code>${esc(route)}</code></td>${columns.map((c) => `<td class="num">${esc(formatFigure(c, r[c]))}</td>`).join('')}</tr>`)
+    .join('');
+  const cache = cacheRows(f)
+    .map(([pattern, ...rest]) => `<tr><td><code>${esc(pattern)}</code></td>${rest.map((v) => `<td class="num">${esc(v)}</td>`).join('')}</tr>`)
     .join('');
   return (
     `<h2>Key figures</h2><h3>Whole run</h3><table>${overall}</table>` +
     `<h3>Per route</h3>` +
-    (rows ? `<table><tr><th>route</th>${head}</tr>${rows}</table>` : '<p class="muted">No HTTP requests.</p>')
+    (rows ? `<table><tr><th>route</th>${head}</tr>${rows}</table>` : '<p class="muted">No HTTP requests.</p>') +
+    (cache ? `<h3>Cache reads by key pattern</h3><table><tr><th>key pattern</th><th class="num">reads</th><th class="num">hits</th><th class="num">hit rate</th></tr>${cache}</table>` : '')
   );
 }
 

@@ -1,9 +1,7 @@
 import { formatMarkdownReport } from './markdown-report';
 import type { Breach } from '../budgets';
-import { FIGURE_NAMES, type FigureName, type Figures, type ReportWithFigures, type RequestFigures } from '../figures-types';
-import { figureLabel, formatFigure, formatRunFigure } from './format-figures';
-
-const ROUTE_COLUMNS: (keyof RequestFigures & FigureName)[] = ['requests', 'errors', 'errorRate', 'p50Ms', 'p95Ms', 'p99Ms', 'throughputPerS', 'queriesPerRequest'];
+import { FIGURE_NAMES, type FigureName, type Figures, type ReportWithFigures } from '../figures-types';
+import { cacheRows, figureLabel, formatFigure, formatRunFigure, routeColumns } from './format-figures';
 
 const cell = (text: string) => text.replace(/\r?\n/g, ' ').replace(/\|/g, '\\|');
 
@@ -18,9 +16,15 @@ export function markdownFigures(f: Figures): string {
   const overall = FIGURE_NAMES.map((n: FigureName) => `| ${figureLabel(n)} | ${formatRunFigure(f.overall, n)} |`);
   const lines = ['## Key figures', '', '| whole run | |', '| --- | ---: |', ...overall, ''];
   const routes = Object.entries(f.routes);
+  const columns = routeColumns(f);
   if (routes.length) {
-    lines.push(`| route | ${ROUTE_COLUMNS.map(figureLabel).join(' | ')} |`, `| --- | ${ROUTE_COLUMNS.map(() => '---:').join(' | ')} |`);
-    for (const [route, r] of routes) lines.push(`| \`${cell(route)}\` | ${ROUTE_COLUMNS.map((c) => formatFigure(c, r[c])).join(' | ')} |`);
+    lines.push(`| route | ${columns.map(figureLabel).join(' | ')} |`, `| --- | ${columns.map(() => '---:').join(' | ')} |`);
+    for (const [route, r] of routes) lines.push(`| \`${cell(route)}\` | ${columns.map((c) => formatFigure(c, r[c])).join(' | ')} |`);
+  }
+  const cache = cacheRows(f);
+  if (cache.length) {
+    lines.push('', '| cache key pattern | reads | hits | hit rate |', '| --- | ---: | ---: | ---: |');
+    for (const [pattern, ...rest] of cache) lines.push(`| \`${cell(pattern)}\` | ${rest.join(' | ')} |`);
   }
   return lines.join('\n');
 }

@@ -27,7 +27,8 @@ function report(routes, findings = []) {
   for (const [key, r] of Object.entries(routes)) {
     const [method, route] = key.split(' ');
     r.lat.forEach((d, i) => {
-      for (const m of request({ t: (t += 5), method, route, durationMs: d, queries: r.queries ?? 0, status: i < (r.errors ?? 0) ? 500 : 200 })) store.ingest(m);
+      const cache = r.hits === undefined ? undefined : i < r.hits ? [1, 0] : [0, 1];
+      for (const m of request({ t: (t += 5), method, route, durationMs: d, queries: r.queries ?? 0, status: i < (r.errors ?? 0) ? 500 : 200, cache })) store.ingest(m);
     });
   }
   store.disconnected(1, t);
@@ -81,6 +82,19 @@ test('queries per request: an N+1 fixed is better; error rate from counts: 0 →
   assert.equal(change(errs.routes[0], 'errorRate').verdict, 'worse');
   const one = core.compareReports(report({ 'GET /p': { lat } }), report({ 'GET /p': { lat, errors: 1 } }));
   assert.equal(change(one.routes[0], 'errorRate').verdict, 'same');
+});
+
+test('cache hit rate from counts: 90 % → 50 % of 300 reads is worse, 90 % → 88 % the same, no reads not judged', () => {
+  const lat = latencies(300, 3, 11);
+  const c = core.compareReports(report({ 'GET /p': { lat, hits: 270 } }), report({ 'GET /p': { lat, hits: 150 } }));
+  const route = change(c.routes[0], 'cacheHitRate');
+  assert.deepEqual([route.base, route.head, route.verdict], [0.9, 0.5, 'worse']);
+  assert.equal(change(c.overall, 'cacheHitRate').verdict, 'worse');
+  assert.ok(c.regressions >= 2);
+  assert.equal(change(core.compareReports(report({ 'GET /p': { lat, hits: 150 } }), report({ 'GET /p': { lat, hits: 270 } })).routes[0], 'cacheHitRate').verdict, 'better');
+  assert.equal(change(core.compareReports(report({ 'GET /p': { lat, hits: 270 } }), report({ 'GET /p': { lat, hits: 264 } })).routes[0], 'cacheHitRate').verdict, 'same');
+  const none = change(core.compareReports(report({ 'GET /p': { lat } }), report({ 'GET /p': { lat } })).routes[0], 'cacheHitRate');
+  assert.deepEqual([none.base, none.head, none.verdict, none.note], [null, null, 'same', 'not measured in both runs']);
 });
 
 test('new and fixed findings by id; routes only on one side are marked, not judged', () => {
