@@ -17,7 +17,7 @@
 // --quick runs each in its short mode (a few minutes in all); the default is their full runs.
 const fs = require('node:fs');
 const path = require('node:path');
-const { spawn } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 
 const results = path.join(__dirname, 'results');
 const args = process.argv.slice(2);
@@ -117,11 +117,24 @@ const BENCHES = {
     }));
   },
   async query() {
-    const out = await runBench('query-capture.js', quick ? ['--runs', '2', '--queries', '10000'] : []);
+    const redis = fs.existsSync('/usr/bin/redis-server') ? ['--redis'] : [];
+    // the workload on CPU 1, the servers it talks to on CPU 0 (see query-capture.js)
+    const pin = spawnSync('taskset', ['-c', '1', 'true']).status === 0 ? ['--pin'] : [];
+    const out = await runBench('query-capture.js', [...(quick ? ['--runs', '2', '--queries', '10000'] : []), ...redis, ...pin]);
     // query-capture.js prints one line per driver: "sqlite  without 1.23 µs/query  with 2.34 µs/query  capture … ratio 1.90"
     const rows = [];
     for (const m of out.matchAll(/^(\S+)\s+without\s+([\d.]+) µs\/query\s+with\s+([\d.]+) µs\/query\s+capture\s+(-?[\d.]+) µs\/query\s+ratio\s+([\d.]+)/gm)) {
-      rows.push({ bench: 'query capture', measure: `${m[1]} µs per query`, baseline: Number(m[2]), perfLens: Number(m[3]), ratio: Number(m[5]), goal: 'cost shown', met: null });
+      // Redis commands have a goal of their own (issue #13): at most 5 µs of capture each
+      const isRedis = m[1] === 'ioredis' || m[1] === 'node-redis';
+      rows.push({
+        bench: 'query capture',
+        measure: `${m[1]} µs per ${isRedis ? 'command' : 'query'}`,
+        baseline: Number(m[2]),
+        perfLens: Number(m[3]),
+        ratio: Number(m[5]),
+        goal: isRedis ? '≤ 5 µs per command' : 'cost shown',
+        met: isRedis ? Number(m[4]) <= 5 : null,
+      });
     }
     if (rows.length === 0) throw new Error('query-capture.js printed no result line');
     fs.writeFileSync(path.join(results, 'query-capture.json'), JSON.stringify({ when: new Date().toISOString(), node: process.version, rows }, null, 2) + '\n');

@@ -2,14 +2,17 @@
 // Cost of query capture per query: the same workload in child processes with and without the
 // agent (only its query probe on), runs interleaved so drift hits both alike. Prints the
 // median time per query of each, the difference (the capture's cost) and the ratio.
-//   node bench/query-capture.js [--runs 6] [--queries 20000] [--pg]
+//   node bench/query-capture.js [--runs 6] [--queries 20000] [--pg] [--redis] [--pin]
 // SQLite in memory by default (low noise: a query costs a few µs), directly and through the
 // knex query builder and the Bookshelf ORM (whose entry calls capture the app's frame, see
 // src/agent/queries/entry-sites.ts); --pg adds node-postgres
-// against a throw-away PostgreSQL (test/helpers/postgres.js). The agent is dist/agent.js
+// against a throw-away PostgreSQL (test/helpers/postgres.js); --redis adds ioredis and node-redis
+// GETs (100 in flight at a time, so the client's CPU, not the round trip, sets the pace) against a
+// throw-away redis-server (test/helpers/redis.js), whose goal is ≤ 5 µs per command. The agent is dist/agent.js
 // (PERF_LENS_BENCH_AGENT overrides), the server dist/core.js.
+const fs = require('node:fs');
 const path = require('node:path');
-const { spawn } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 
 const root = path.join(__dirname, '..');
 const agentPath = process.env.PERF_LENS_BENCH_AGENT || path.join(root, 'dist', 'agent.js');
@@ -21,6 +24,7 @@ const flag = (name, fallback) => {
 const RUNS = flag('--runs', 6);
 const QUERIES = flag('--queries', 20000);
 const WITH_PG = args.includes('--pg');
+const WITH_REDIS = args.includes('--redis');
 
 // Each workload prints one line: a JSON array of ns per query, one value per batch.
 const WORKLOADS = {
@@ -82,7 +86,46 @@ const pg = require('pg');
   console.log(JSON.stringify(out));
 })();
 `,
+  ioredis: redisLoop(`
+const Redis = require('ioredis');
+const client = new Redis(process.env.REDIS_URL);
+const ready = client.set('user:1:profile', 'x');
+const get = (id) => client.get('user:' + id + ':profile');
+const close = () => client.quit();
+`),
+  'node-redis': redisLoop(`
+const { createClient } = require('redis');
+const client = createClient({ url: process.env.REDIS_URL });
+const ready = client.connect().then(() => client.set('user:1:profile', 'x'));
+const get = (id) => client.get('user:' + id + ':profile');
+const close = () => client.quit();
+`),
 };
+
+/**
+ * A Redis workload: `ready`, `get(id)` and `close()` defined by `body`; batches of 100 GETs in
+ * flight; the client's CPU per command.
+ */
+function redisLoop(body) {
+  return `${body}
+(async () => {
+  await ready;
+  const total = Math.min(Number(process.env.QUERIES), 20000), out = [];
+  async function batch() { await Promise.all(Array.from({ length: 100 }, (_, i) => get(i))); }
+  for (let i = 0; i < 20; i++) await batch();
+  for (let done = 0; done < total; done += 1000) {
+    // the client's own CPU (user + system), not the wall time: the wall time also holds the
+    // server's turn, which the session server's work on the same machine slows
+    const c0 = process.cpuUsage();
+    for (let b = 0; b < 10; b++) await batch();
+    const c = process.cpuUsage(c0);
+    out.push(c.user + c.system); // µs for 1000 commands = ns per command
+  }
+  await close();
+  console.log(JSON.stringify(out));
+})();
+`;
+}
 
 /** An ORM workload: `setup()` and `one(id)` (one query) defined by `body`, timed per batch of 200. */
 function ormLoop(body) {
@@ -109,9 +152,26 @@ function median(values) {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/**
+ * With --pin, the workload runs on CPU 1 and everything else (this process, the session server,
+ * the database) stays on CPU 0: a client sharing its core with the server it talks to measures
+ * how the two interleave (on loopback the sender pays for waking the receiver), not the capture.
+ */
+const PIN = args.includes('--pin');
+let scripts = 0;
+// this process (the session server) and the servers it starts from here on stay on CPU 0
+if (PIN) spawnSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
+
 function runChild(source, env) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-e', source], {
+    // a file, not `-e`: the app's frames then have a file and a line, as a real app's do
+    // inside the checkout, so its node_modules resolve
+    const dir = path.join(root, '.cache', 'bench-scripts');
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, `workload-${process.pid}-${++scripts}.js`);
+    fs.writeFileSync(file, source);
+    const [cmd, argv] = PIN ? ['taskset', ['-c', '1', process.execPath, file]] : [process.execPath, [file]];
+    const child = spawn(cmd, argv, {
       cwd: root,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -121,6 +181,7 @@ function runChild(source, env) {
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
     child.on('close', (code) => {
+      fs.rmSync(file, { force: true });
       if (code !== 0) return reject(new Error(`workload exited with ${code}: ${err.slice(0, 500)}`));
       try {
         resolve(JSON.parse(out.trim().split('\n').pop()));
@@ -174,6 +235,7 @@ async function main() {
   const server = { url, token: session.token, queries: () => count };
   console.log(`query capture: ${RUNS} interleaved runs each, Node ${process.version}, agent ${path.relative(root, agentPath)}`);
   let postgres = null;
+  let redis = null;
   try {
     await bench('sqlite', WORKLOADS.sqlite, {}, server);
     await bench('knex', WORKLOADS.knex, {}, server);
@@ -182,8 +244,14 @@ async function main() {
       postgres = await require(path.join(root, 'test', 'helpers', 'postgres.js')).startPostgres();
       await bench('pg', WORKLOADS.pg, { DATABASE_URL: postgres.connectionString }, server);
     }
+    if (WITH_REDIS) {
+      redis = await require(path.join(root, 'test', 'helpers', 'redis.js')).startRedis();
+      await bench('ioredis', WORKLOADS.ioredis, { REDIS_URL: redis.url }, server);
+      await bench('node-redis', WORKLOADS['node-redis'], { REDIS_URL: redis.url }, server);
+    }
   } finally {
     if (postgres) await postgres.stop();
+    if (redis) await redis.stop();
     await session.close();
   }
 }

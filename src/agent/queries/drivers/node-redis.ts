@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import type { Pending, QueryRecorder } from '../recorder';
 import { wrapMethod } from '../wrap';
-import { batchCacheCount, batchText, beginRedis, cacheCount, callRecorded, commandText, isCacheRead, type CacheCounter } from './redis-text';
+import { batchCacheCount, batchText, beginRedis, callRecorded, commandText, isCacheRead, nameInfo, type CacheCounter } from './redis-text';
 
 /**
  * node-redis (`redis` 4.x on @redis/client 1.x; 5.x and 6.x). Every command method the app
@@ -31,10 +31,9 @@ function namesOf(commands: unknown): string[] | null {
   return (commands as Batch).map((c) => String(Array.isArray(c?.args) ? c.args[0] : '?').toUpperCase());
 }
 
-/** The cache count of one described command: only reads get a counter (no closure per write). */
+/** The cache count of one described command: only reads get a counter. */
 function counterOf(d: Described): CacheCounter {
-  const name = d.name;
-  return isCacheRead(name) ? (reply) => cacheCount(name, reply) : null;
+  return nameInfo(d.name).counter;
 }
 
 interface Described {
