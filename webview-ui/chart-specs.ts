@@ -1,8 +1,11 @@
 import type { ChartSpec } from './live-chart';
 import { bytes, count, ms } from './format';
 
-/** The four live charts, each reading the host's compact tuples (see chart-feed-types). */
-export const CHART_SPECS: Record<'heap' | 'gc' | 'loop' | 'http', ChartSpec> = {
+/**
+ * The live charts, each reading the host's compact tuples (see chart-feed-types). The cache
+ * chart shows only for a process that read a cache.
+ */
+export const CHART_SPECS: Record<'heap' | 'gc' | 'loop' | 'http' | 'cache', ChartSpec> = {
   heap: {
     title: 'Memory',
     y: bytes,
@@ -39,6 +42,16 @@ export const CHART_SPECS: Record<'heap' | 'gc' | 'loop' | 'http', ChartSpec> = {
       { label: 'requests/s', source: 'http', y: (p) => p[1], color: 'blue', type: 'line' },
       { label: 'p95', source: 'http', y: (p) => (p[1] > 0 ? p[2] : null), color: 'orange', type: 'line', axis: 'y1' },
       { label: 'errors/s', source: 'http', y: (p) => p[3], color: 'red', type: 'line' },
+    ],
+  },
+  cache: {
+    title: 'Cache reads',
+    y: (v) => `${count(v)}/s`,
+    y1: (v) => `${Math.round(v * 100)} %`,
+    datasets: [
+      { label: 'hits/s', source: 'cache', y: (p) => p[1], color: 'green', type: 'line' },
+      { label: 'misses/s', source: 'cache', y: (p) => p[2], color: 'red', type: 'line' },
+      { label: 'hit rate', source: 'cache', y: (p) => (p[1] + p[2] > 0 ? p[1] / (p[1] + p[2]) : null), color: 'blue', type: 'line', axis: 'y1' },
     ],
   },
 };

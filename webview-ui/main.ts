@@ -39,13 +39,20 @@ const emptyNote = el('p', {
   text: 'No Node.js process is reporting yet. Run "Perf Lens: Launch Current File with Profiling" or start one in a profiling terminal.',
 });
 
-// Charts tab: four charts, built once.
+// Charts tab: the charts, built once; the cache chart is shown only for a process that reads a cache.
 const palette = readPalette();
 const charts = Object.entries(CHART_SPECS).map(([id, spec]) => {
   const canvas = el('canvas', { attrs: { 'data-chart': id, role: 'img', 'aria-label': spec.title } });
   const card = el('section', { class: 'chart-card' }, [el('h3', { text: spec.title }), el('div', { class: 'chart-box' }, [canvas])]);
-  return { card, chart: new LiveChart(canvas, spec, palette) };
+  return { id, card, chart: new LiveChart(canvas, spec, palette) };
 });
+const cacheCard = charts.find((c) => c.id === 'cache')!.card;
+cacheCard.hidden = true;
+
+function showCacheChart(pid: number | undefined): void {
+  const shown = pid !== undefined && model.readsCache(pid);
+  if (cacheCard.hidden === shown) cacheCard.hidden = !shown;
+}
 const queryTable = new QueryTable();
 const findingList = new FindingList((f) => f.location && post({ type: 'open', file: f.location.file, line: f.location.line, column: f.location.column }));
 const findingsBadge = el('vscode-badge', { attrs: { variant: 'counter' }, text: '0' });
@@ -96,6 +103,14 @@ function renderSummary(pid: number | undefined): void {
   if (mem) parts.push(`heap ${bytes(mem[1])}`, `RSS ${bytes(mem[3])}`);
   if (loop) parts.push(`loop p99 ${ms(loop[2])}`);
   if (http) parts.push(`${count(http[1])} req/s`);
+  // the hit rate over the cache reads of the time shown
+  let hits = 0;
+  let reads = 0;
+  for (const p of d?.series.cache ?? []) {
+    hits += p[1];
+    reads += p[1] + p[2];
+  }
+  if (reads > 0) parts.push(`cache hits ${Math.round((hits / reads) * 100)} %`);
   summary.textContent = parts.join(' · ');
 }
 
@@ -111,6 +126,7 @@ function redraw(): void {
   queryTable.render(d?.queries ?? []);
   renderFindings();
   renderSummary(pid);
+  showCacheChart(pid);
 }
 
 function renderFindings(): void {
@@ -141,6 +157,7 @@ window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
       chart.setWindow(d.lastT, model.windowMs, model.start(pid));
     }
     renderSummary(pid);
+    showCacheChart(pid);
   }
   if (msg.queries?.[pid]) queryTable.render(d.queries);
 });

@@ -9,8 +9,8 @@ import type {
   SeriesPoints,
 } from '../src/protocol/chart-messages';
 
-const NAMES: SeriesName[] = ['memory', 'gcMarks', 'gcPauses', 'eventLoop', 'http'];
-const PROVISIONAL: ProvisionalSeriesName[] = ['gcPauses', 'http'];
+const NAMES: SeriesName[] = ['memory', 'gcMarks', 'gcPauses', 'eventLoop', 'http', 'cache'];
+const PROVISIONAL: ProvisionalSeriesName[] = ['gcPauses', 'http', 'cache'];
 
 interface ProcessData {
   /** closed points only */
@@ -55,14 +55,14 @@ export class PanelModel {
     for (const s of msg.series) {
       const d = this.of(s.pid);
       for (const name of NAMES) {
-        const points = s[name] as number[][];
-        if (!points.length) continue;
+        const points = s[name] as number[][] | undefined;
+        if (!points?.length) continue;
         (d.series[name] as number[][]).push(...points);
         d.lastT = Math.max(d.lastT, points[points.length - 1][0]);
       }
       for (const name of PROVISIONAL) {
         // Closed points of a series close its open second too; a newer open value replaces the old.
-        if (s[name].length) delete d.provisional[name];
+        if ((s[name] as unknown[] | undefined)?.length) delete d.provisional[name];
         const open = s.provisional?.[name];
         if (open) {
           (d.provisional as Record<ProvisionalSeriesName, number[]>)[name] = open;
@@ -80,6 +80,12 @@ export class PanelModel {
     return this.data.get(pid);
   }
 
+  /** Whether the process read a cache (its cache chart is shown only then). */
+  readsCache(pid: number): boolean {
+    const d = this.data.get(pid);
+    return !!d && (d.series.cache.some((p) => p[1] + p[2] > 0) || (d.provisional.cache !== undefined && d.provisional.cache[1] + d.provisional.cache[2] > 0));
+  }
+
   /** The newest process, preferring one that still runs. */
   newest(): ProcessInfo | undefined {
     const byStart = [...this.processes].sort((a, b) => b.startedAt - a.startedAt);
@@ -88,7 +94,7 @@ export class PanelModel {
 
   private of(pid: number): ProcessData {
     let d = this.data.get(pid);
-    if (!d) this.data.set(pid, (d = { series: { memory: [], gcMarks: [], gcPauses: [], eventLoop: [], http: [] }, provisional: {}, queries: [], lastT: 0 }));
+    if (!d) this.data.set(pid, (d = { series: { memory: [], gcMarks: [], gcPauses: [], eventLoop: [], http: [], cache: [] }, provisional: {}, queries: [], lastT: 0 }));
     return d;
   }
 

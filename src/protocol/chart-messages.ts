@@ -14,6 +14,8 @@ export type GcPausePoint = [number, number, number, number];
 export type EventLoopPoint = [number, number, number, number];
 /** [secondStart, requests, p95Ms, errors] — HTTP requests completed within one second */
 export type HttpPoint = [number, number, number, number];
+/** [secondStart, hits, misses] — cache reads (Redis GET, MGET keys, …) answered within one second */
+export type CachePoint = [number, number, number];
 
 export interface SeriesPoints {
   memory: MemoryPoint[];
@@ -21,6 +23,7 @@ export interface SeriesPoints {
   gcPauses: GcPausePoint[];
   eventLoop: EventLoopPoint[];
   http: HttpPoint[];
+  cache: CachePoint[];
 }
 
 export type SeriesName = keyof SeriesPoints;
@@ -29,6 +32,7 @@ export type SeriesName = keyof SeriesPoints;
 export interface ProvisionalPoints {
   gcPauses?: GcPausePoint;
   http?: HttpPoint;
+  cache?: CachePoint;
 }
 
 export type ProvisionalSeriesName = keyof ProvisionalPoints;

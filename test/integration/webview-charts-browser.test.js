@@ -126,8 +126,10 @@ function messages(now) {
   const eventLoop = [];
   const httpPts = [];
   const gcPauses = [];
+  const cache = [];
   for (let i = 0; i < 60; i++) {
     const t = t0 + i * 1000;
+    cache.push([t, 40 + (i % 5), 10 + (i % 3)]);
     memory.push([t, 20e6 + i * 4e5, 40e6, 80e6 + i * 1e5, 2e6]);
     eventLoop.push([t, 1 + (i % 3) * 0.2, 4 + (i % 7), 12 + (i % 11)]);
     httpPts.push([t, 50 + (i % 10) * 5, 8 + (i % 4), i % 15 === 0 ? 1 : 0]);
@@ -138,7 +140,7 @@ function messages(now) {
     type: 'reset',
     windowMs: 5 * 60_000,
     processes: [{ pid: PID, command: 'node server.js', startedAt: t0 - 1000, ended: false }],
-    series: [{ pid: PID, memory, gcMarks, gcPauses, eventLoop, http: httpPts }],
+    series: [{ pid: PID, memory, gcMarks, gcPauses, eventLoop, http: httpPts, cache }],
     queries: { [PID]: [{ fingerprint: 'select * from comments where post_id = ?', db: 'postgres', count: 1200, totalMs: 2400, meanMs: 2, p95Ms: 4.1, maxMs: 9 }] },
     findings: [{ id: 'f1', kind: 'n-plus-one', severity: 'warning', message: '20 queries "select * from comments where post_id = ?" per GET /posts', pid: PID, location: { file: FILE, line: 42, column: 17 } }],
   };
@@ -146,7 +148,7 @@ function messages(now) {
     const t = t0 + (59 + k) * 1000;
     return {
       type: 'append',
-      series: [{ pid: PID, memory: [[t, 60e6 + k * 5e6, 90e6, 95e6, 2e6]], gcMarks: [], gcPauses: [[t, 2, 0, 1]], eventLoop: [[t, 1, 30, 60]], http: [[t, 180, 25, 0]] }],
+      series: [{ pid: PID, memory: [[t, 60e6 + k * 5e6, 90e6, 95e6, 2e6]], gcMarks: [], gcPauses: [[t, 2, 0, 1]], eventLoop: [[t, 1, 30, 60]], http: [[t, 180, 25, 0]], cache: [[t, 30, 30]] }],
     };
   };
   return { reset, append };
@@ -196,12 +198,16 @@ test('the charts page draws live data under the strict CSP, follows the theme, a
     }, chart);
 
   const empty = await pixels();
+  const cacheHidden = () => page.evaluate(() => document.querySelector('canvas[data-chart="cache"]').closest('.chart-card').hidden);
+  assert.equal(await cacheHidden(), true, 'no cache chart while no process read a cache');
   const { reset, append } = messages(Date.now());
   await page.evaluate((m) => window.postMessage(m, '*'), reset);
   await page.waitForFunction(() => [...document.querySelectorAll('canvas[data-chart]')].every((c) => Number(c.dataset.points) > 0));
   const afterReset = await points();
   t.diagnostic(`points after reset: ${JSON.stringify(afterReset)}`);
   assert.equal(afterReset.heap, 60 * 4 + 6, 'heap used, total, RSS, external and 6 major GC marks');
+  assert.equal(afterReset.cache, 60 * 3, 'hits/s, misses/s and the hit rate of each second');
+  assert.equal(await cacheHidden(), false, 'the cache chart shows once the process read a cache');
   const drawn = await pixels();
   assert.ok(drawn.ink > empty.ink + 1000, `the heap chart drew (${empty.ink} → ${drawn.ink} painted pixels)`);
 
@@ -210,12 +216,13 @@ test('the charts page draws live data under the strict CSP, follows the theme, a
     await page.evaluate((m) => window.postMessage(m, '*'), append(k));
     await page.waitForFunction((n) => Number(document.querySelector('canvas[data-chart="heap"]').dataset.points) === n, afterReset.heap + 4 * k);
     const now = await points();
-    for (const id of ['gc', 'loop', 'http']) assert.ok(now[id] > afterReset[id], `${id} grew after update ${k}`);
+    for (const id of ['gc', 'loop', 'http', 'cache']) assert.ok(now[id] > afterReset[id], `${id} grew after update ${k}`);
     const px = await pixels();
     assert.notEqual(px.hash, last.hash, `the heap chart changed after update ${k}`);
     last = px;
   }
-  assert.match(await page.textContent('header .summary'), /heap 66\.8 MB · RSS 90\.6 MB · loop p99 30 ms · 180 req\/s/);
+  // 60 s of 40–44 hits and 10–12 misses a second, then two seconds of 30 and 30
+  assert.match(await page.textContent('header .summary'), /heap 66\.8 MB · RSS 90\.6 MB · loop p99 30 ms · 180 req\/s · cache hits 78 %/);
 
   // A theme change: VS Code swaps the body class and the variables; the charts take the new colours.
   const greenBefore = await page.evaluate(() => countColor('heap'));

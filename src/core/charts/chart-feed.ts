@@ -6,7 +6,7 @@ import { percentileSorted } from '../stats/percentile';
 import { round3 } from '../util/units';
 import { SecondBuckets } from './chart-feed-buckets';
 import { QueryTotals } from './chart-feed-queries';
-import type { AppendMessage, GcPausePoint, HttpPoint, ProcessInfo, ProcessSeries, ProvisionalPoints, QueryRow, SeriesName, SeriesPoints } from '../../protocol/chart-messages';
+import type { AppendMessage, CachePoint, GcPausePoint, HttpPoint, ProcessInfo, ProcessSeries, ProvisionalPoints, QueryRow, SeriesName, SeriesPoints } from '../../protocol/chart-messages';
 
 export * from '../../protocol/chart-messages';
 
@@ -35,7 +35,7 @@ export type FeedSession = Pick<Session, 'pid' | 'command' | 'startedAt' | 'ended
 
 /** durations kept per second for its p95 */
 const MAX_DURATIONS_PER_SECOND = 10_000;
-const SERIES: SeriesName[] = ['memory', 'gcMarks', 'gcPauses', 'eventLoop', 'http'];
+const SERIES: SeriesName[] = ['memory', 'gcMarks', 'gcPauses', 'eventLoop', 'http', 'cache'];
 
 type Buffers = { [K in SeriesName]: RingBuffer<SeriesPoints[K][number]> };
 
@@ -51,6 +51,11 @@ interface GcAcc {
   count: number;
 }
 
+interface CacheAcc {
+  hits: number;
+  misses: number;
+}
+
 /** The chart state of one process: bounded series, and the points not yet sent. */
 class ProcessFeed {
   readonly buffers: Buffers;
@@ -58,6 +63,9 @@ class ProcessFeed {
   readonly queries = new QueryTotals();
   readonly http: SecondBuckets<HttpAcc, HttpPoint>;
   readonly gc: SecondBuckets<GcAcc, GcPausePoint>;
+  /** cache reads per second; no point at all until the process's first one (most apps have none) */
+  readonly cache: SecondBuckets<CacheAcc, CachePoint>;
+  private cacheSeen = false;
   lastHeapUsed: number | null = null;
   lastT = 0;
 
@@ -72,6 +80,7 @@ class ProcessFeed {
       gcPauses: new RingBuffer(maxPoints),
       eventLoop: new RingBuffer(maxPoints),
       http: new RingBuffer(maxPoints),
+      cache: new RingBuffer(maxPoints),
     };
     this.http = new SecondBuckets<HttpAcc, HttpPoint>(
       () => ({ count: 0, errors: 0, durations: [] }),
@@ -91,21 +100,44 @@ class ProcessFeed {
       graceMs,
       maxPoints,
     );
+    this.cache = new SecondBuckets<CacheAcc, CachePoint>(
+      () => ({ hits: 0, misses: 0 }),
+      (t, acc) => (acc ? [t, acc.hits, acc.misses] : [t, 0, 0]),
+      (point) => this.push('cache', point),
+      graceMs,
+      maxPoints,
+    );
   }
 
   /** The open seconds that changed since the last call, or null when none did. */
   takeProvisional(): ProvisionalPoints | null {
     const http = this.http.takeProvisional();
     const gcPauses = this.gc.takeProvisional();
-    if (!http && !gcPauses) return null;
-    return { ...(http && { http }), ...(gcPauses && { gcPauses }) };
+    const cache = this.cacheSeen ? this.cache.takeProvisional() : null;
+    if (!http && !gcPauses && !cache) return null;
+    return { ...(http && { http }), ...(gcPauses && { gcPauses }), ...(cache && { cache }) };
   }
 
   /** The open seconds as they stand: what a (re)loaded page starts from. */
   provisional(): ProvisionalPoints {
     const http = this.http.provisional();
     const gcPauses = this.gc.provisional();
-    return { ...(http && { http }), ...(gcPauses && { gcPauses }) };
+    const cache = this.cacheSeen ? this.cache.provisional() : null;
+    return { ...(http && { http }), ...(gcPauses && { gcPauses }), ...(cache && { cache }) };
+  }
+
+  /** Closes past seconds (a quiet process draws zeros; no cache series before its first read). */
+  tick(now: number): void {
+    this.http.tick(now);
+    this.gc.tick(now);
+    if (this.cacheSeen) this.cache.tick(now);
+  }
+
+  /** The process ended: its open seconds are emitted. */
+  flush(): void {
+    this.http.flush();
+    this.gc.flush();
+    if (this.cacheSeen) this.cache.flush();
   }
 
   push<K extends SeriesName>(name: K, point: SeriesPoints[K][number]): void {
@@ -134,6 +166,13 @@ class ProcessFeed {
         break;
       case 'query':
         this.queries.add(msg);
+        if (msg.cacheHits !== undefined || msg.cacheMisses !== undefined) {
+          this.cacheSeen = true;
+          this.cache.add(msg.t, (acc) => {
+            acc.hits += msg.cacheHits ?? 0;
+            acc.misses += msg.cacheMisses ?? 0;
+          });
+        }
         break;
     }
   }
@@ -168,7 +207,7 @@ class ProcessFeed {
 }
 
 function emptySeries(): SeriesPoints {
-  return { memory: [], gcMarks: [], gcPauses: [], eventLoop: [], http: [] };
+  return { memory: [], gcMarks: [], gcPauses: [], eventLoop: [], http: [], cache: [] };
 }
 
 function infoOf(session: FeedSession): ProcessInfo {
@@ -229,8 +268,7 @@ export class ChartFeed {
   end(session: FeedSession): void {
     const feed = this.feeds.get(session.pid);
     if (!feed || this.sessions.get(session.pid) !== session) return;
-    feed.http.flush();
-    feed.gc.flush();
+    feed.flush();
     feed.info = infoOf(session);
     this.processesChanged = true;
   }
@@ -243,8 +281,7 @@ export class ChartFeed {
   tick(now: number): void {
     for (const feed of this.feeds.values()) {
       if (feed.info.ended) continue;
-      feed.http.tick(now);
-      feed.gc.tick(now);
+      feed.tick(now);
     }
   }
 

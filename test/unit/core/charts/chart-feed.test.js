@@ -317,3 +317,29 @@ test('pumped every 100 ms, what the page shows counts every request received so 
   assert.deepEqual(page.shown.map((p) => p[0] - T0), [0, 1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000], 'every second, each once');
   assert.ok(sent < 101, `only updates with something new (${sent} of 101 pumps)`);
 });
+
+test('cache reads become hits and misses per second, and only for a process that read a cache', () => {
+  const { store, feed } = setup();
+  store.ingest(hello());
+  const read = (t, hits, misses) => ({ ...query(t, 'GET user:1', 0.2), db: 'redis', cacheHits: hits, cacheMisses: misses });
+  // SQL queries and HTTP requests alone: no cache series at all, not even zeros
+  store.ingest(query(T0 + 100, 'SELECT 1', 1));
+  store.ingest(http(T0 + 200, 3));
+  store.ingest(http(T0 + 1200, 3));
+  const before = seriesOf(feed.takeUpdate(T0 + 1300));
+  assert.deepEqual(before.cache, []);
+  assert.equal(before.provisional.cache, undefined);
+  // Second 2: a hit, a miss and an MGET of 3 keys (2 found); second 3 opens with one miss
+  store.ingest(read(T0 + 2100, 1, 0));
+  store.ingest(read(T0 + 2300, 0, 1));
+  store.ingest(read(T0 + 2500, 2, 1));
+  const open = seriesOf(feed.takeUpdate(T0 + 2600));
+  assert.deepEqual(open.provisional.cache, [T0 + 2000, 3, 2], 'the open second shows before it closes');
+  store.ingest(read(T0 + 3100, 0, 1));
+  assert.deepEqual(seriesOf(feed.takeUpdate(T0 + 5300)).cache, [
+    [T0 + 2000, 3, 2],
+    [T0 + 3000, 0, 1],
+    [T0 + 4000, 0, 0],
+  ]);
+  assert.deepEqual(feed.snapshot().series[0].cache.map((p) => p[1] + p[2]), [5, 1, 0]);
+});
