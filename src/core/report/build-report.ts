@@ -2,7 +2,7 @@ import type { Finding } from '../findings/finding';
 import type { Session } from '../session/session';
 import { percentiles } from '../stats/percentile';
 import { round3 } from '../util/units';
-import type { HttpSummary, ProcessReport, QueryStat, Report } from './types';
+import type { CacheSummary, HttpSummary, ProcessReport, QueryStat, Report } from './types';
 
 export const TOOL_VERSION = '0.1.0';
 
@@ -24,8 +24,21 @@ function httpSummary(session: Session): HttpSummary {
   return { requests: session.httpCount, errors: session.httpErrors, p50Ms: round3(p50), p95Ms: round3(p95), p99Ms: round3(p99) };
 }
 
+/** The process's cache reads, from the queries it still holds; undefined when it read none. */
+function cacheSummary(session: Session): CacheSummary | undefined {
+  let hits = 0;
+  let reads = 0;
+  for (const q of session.queries.toArray()) {
+    if (q.cacheHits === undefined && q.cacheMisses === undefined) continue;
+    hits += q.cacheHits ?? 0;
+    reads += (q.cacheHits ?? 0) + (q.cacheMisses ?? 0);
+  }
+  return reads > 0 ? { reads, hits, hitRate: round3(hits / reads) } : undefined;
+}
+
 export function processReport(session: Session, aggregate?: QueryAggregator): ProcessReport {
   const ended = session.endedAt ?? session.lastT;
+  const cache = cacheSummary(session);
   return {
     pid: session.pid,
     command: session.command,
@@ -42,6 +55,7 @@ export function processReport(session: Session, aggregate?: QueryAggregator): Pr
       })),
       http: httpSummary(session),
       queries: aggregate ? aggregate(session) : [],
+      ...(cache && { cache }),
     },
     dropped: session.dropped,
   };

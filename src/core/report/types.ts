@@ -5,6 +5,8 @@ export interface GcSample { t: number; kind: string; durationMs: number }
 export interface EventLoopSample { t: number; p50Ms: number; p99Ms: number; maxMs: number; utilization: number }
 export interface HttpSummary { requests: number; errors: number; p50Ms: number; p95Ms: number; p99Ms: number }
 export interface QueryStat { fingerprint: string; db: string; count: number; totalMs: number; p50Ms: number; p95Ms: number; maxMs: number }
+/** Cache reads (Redis GET, MGET keys, …) of one process: present only when it read a cache. */
+export interface CacheSummary { reads: number; hits: number; hitRate: number }
 
 export interface ProcessReport {
   pid: number;
@@ -18,6 +20,7 @@ export interface ProcessReport {
     eventLoop: EventLoopSample[];
     http: HttpSummary;
     queries: QueryStat[];
+    cache?: CacheSummary;
   };
   dropped: number;
 }

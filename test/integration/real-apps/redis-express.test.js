@@ -152,6 +152,9 @@ for (const client of ['ioredis', 'ioredis6']) {
         assert.equal(f.routes['GET /pages/feed'].cacheReads, 80, 'the pipeline of twenty HGETALLs counts its reads');
         assert.equal(f.overall.cacheReads, f.cache.reduce((a, c) => a + c.reads, 0));
         assert.ok(f.overall.cacheHitRate > 0.8 && f.overall.cacheHitRate < 1, `overall ${f.overall.cacheHitRate}`);
+        const m = run.report.processes[0].metrics.cache;
+        assert.deepEqual([m.reads, m.hits, m.hitRate], [f.overall.cacheReads, f.overall.cacheHits, f.overall.cacheHitRate]);
+        assert.match(run.cli.stdout, new RegExp(`cache hits ${(m.hitRate * 100).toFixed(1)} % of ${m.reads} reads`));
       });
     });
   }

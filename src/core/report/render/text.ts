@@ -30,6 +30,7 @@ export function formatSummary(report: Report, root: string): string {
     lines.push(
       `    http ${m.http.requests} requests, ${m.http.errors} errors, p50 ${ms(m.http.p50Ms)} p95 ${ms(m.http.p95Ms)} p99 ${ms(m.http.p99Ms)}` +
         `  queries ${queries}` +
+        (m.cache ? `  cache hits ${(m.cache.hitRate * 100).toFixed(1)} % of ${m.cache.reads} reads` : '') +
         (p.dropped ? `  dropped ${p.dropped} messages` : ''),
     );
   }
