@@ -1,6 +1,6 @@
 'use strict';
 // Perf Lens demo: a small blog API over SQLite with two deliberate problems to find:
-// an N+1 query in GET /posts-with-authors and a memory leak in POST /sessions.
+// an N+1 query in GET /posts-with-authors and a memory leak in POST /sessions (cache.js: Redis).
 const http = require('node:http');
 const crypto = require('node:crypto');
 const { openDatabase } = require('./db');
@@ -24,6 +24,22 @@ function postsWithAuthors() {
     post.author = db.prepare('SELECT id, name FROM authors WHERE id = ?').get(post.author_id); // N+1: one query per post
   }
   return posts;
+}
+
+const { cached, closeCache } = require('./cache');
+const countPosts = db.prepare('SELECT COUNT(*) AS n FROM posts WHERE title LIKE ?');
+
+/** A post's card, cached a minute: read again and again, it is a cache hit after the first. */
+function postSummary(id) {
+  return cached(`post:${id}:summary`, 60, () => {
+    const post = getPost.get(id);
+    return post && { id: post.id, title: post.title, author: post.author, comments: getComments.all(post.id).length };
+  });
+}
+
+/** Search counts, cached by their query: every query differs, so this key pattern always misses. */
+function search(q) {
+  return cached(`search:${q}`, 60, () => ({ q, posts: countPosts.get(`%${q}%`).n }));
 }
 
 const sessions = new Map();
@@ -56,6 +72,13 @@ function route(req, res) {
     return send(res, 200, { ...post, comments: getComments.all(post.id) });
   }
   if (req.method === 'GET' && url.pathname === '/posts-with-authors') return send(res, 200, postsWithAuthors());
+  const summaryId = /^\/posts\/(\d+)\/summary$/.exec(url.pathname);
+  if (req.method === 'GET' && summaryId) {
+    return postSummary(Number(summaryId[1])).then((card) => (card ? send(res, 200, card) : send(res, 404, { error: 'no such post' })), (err) => send(res, 500, { error: String(err.message) }));
+  }
+  if (req.method === 'GET' && url.pathname === '/search') {
+    return search(url.searchParams.get('q') || '').then((r) => send(res, 200, r), (err) => send(res, 500, { error: String(err.message) }));
+  }
   if (req.method === 'POST' && url.pathname === '/sessions') {
     req.resume();
     return req.on('end', () => send(res, 201, { id: createSession(req), active: sessions.size }));
@@ -80,6 +103,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   process.once(signal, () => {
     server.close();
     server.closeAllConnections();
+    closeCache();
     db.close();
     setTimeout(() => process.exit(0), 1000).unref(); // in case something else holds the loop
   });

@@ -9,6 +9,9 @@ const plan = [
   ...Array.from({ length: 50 }, (_, i) => ['GET', `/posts/${1 + (i % 50)}`]),
   ...Array.from({ length: 30 }, () => ['GET', '/posts-with-authors']),
   ...Array.from({ length: 100 }, () => ['POST', '/sessions']),
+  // cached: ten post cards read four times each; searches that never repeat (a new term each run)
+  ...Array.from({ length: 40 }, (_, i) => ['GET', `/posts/${1 + (i % 10)}/summary`]),
+  ...Array.from({ length: 20 }, (_, i) => ['GET', `/search?q=${Date.now().toString(36)}-${i}`]),
 ];
 
 async function main() {

@@ -58,7 +58,7 @@ test('the demo, its N+1 fixed, and the demo again: compare shows the fix, and no
   assert.equal(b.figures.routes[ROUTE].queriesPerRequest, 21);
   assert.equal(f.figures.routes[ROUTE].queriesPerRequest, 2);
   assert.equal(a.figures.routes[ROUTE].queriesPerRequest, 21);
-  assert.equal(b.figures.overall.requests, 220);
+  assert.equal(b.figures.overall.requests, 280);
   const nPlusOne = b.findings.find((x) => x.kind === 'n-plus-one');
   assert.deepEqual([nPlusOne.location.file, nPlusOne.location.line], [path.join(ROOT, 'demo', 'app.js'), N_PLUS_ONE_LINE]);
   assert.equal(f.findings.filter((x) => x.kind === 'n-plus-one').length, 0);

@@ -63,7 +63,7 @@ test('the demo app serves its routes, load.js drives them, and the leak grows', 
 
   const load = await run(process.execPath, [path.join(root, 'demo', 'load.js')], { PERF_LENS_URL_BASE: base });
   assert.equal(load.code, 0, load.stderr);
-  assert.match(load.stdout.trim(), /^load: 220 requests to http:\/\/127\.0\.0\.1:\d+ in \d+ ms \(120×200, 100×201\)$/);
+  assert.match(load.stdout.trim(), /^load: 280 requests to http:\/\/127\.0\.0\.1:\d+ in \d+ ms \(180×200, 100×201\)$/);
 
   // Nothing ever removes a session: 100 from the load plus this one.
   assert.equal((await session()).active, before + 101);
@@ -103,7 +103,7 @@ const lineOf = (marker) => fs.readFileSync(appJs, 'utf8').split('\n').findIndex(
 test('npm run demo reports the N+1 on its line in demo/app.js', async () => {
   const { code, stdout, stderr, report, reportPath } = await runDemoOnce();
   assert.equal(code, 0, stderr);
-  assert.match(stdout, /^load: 220 requests/m);
+  assert.match(stdout, /^load: 280 requests/m);
   assert.ok(stdout.includes(`Report written to ${reportPath}`), stdout);
   const n1Line = lineOf('// N+1: one query per post');
   assert.match(stdout, new RegExp(`demo/app\\.js:${n1Line}:\\d+: \\w+ n-plus-one`));
@@ -114,7 +114,24 @@ test('npm run demo reports the N+1 on its line in demo/app.js', async () => {
   assert.equal(n1[0].location.line, n1Line);
   assert.equal(n1[0].data.scope, 'GET /posts-with-authors');
   assert.equal(report.processes.length, 1);
-  assert.equal(report.processes[0].metrics.http.requests, 660);
+  assert.equal(report.processes[0].metrics.http.requests, 840);
+});
+
+test('npm run demo runs its cache on a redis-server and shows the hit rate: post cards hit, searches miss', async () => {
+  const { code, stdout, stderr, report } = await runDemoOnce();
+  assert.equal(code, 0, stderr);
+  // scripts/install-system-deps.sh installs redis-server; the demo starts one of its own
+  const cache = report.figures.cache;
+  const cards = cache.find((c) => c.pattern === 'get post:?:summary');
+  const searches = cache.find((c) => c.pattern.startsWith('get search:'));
+  assert.ok(cards && searches, JSON.stringify(cache));
+  // ten cards read four times a round for three rounds: each misses once, then hits for a minute
+  assert.equal(cards.reads, 120);
+  assert.ok(cards.hits >= 100 && cards.hits <= 110, `card hits ${cards.hits}`);
+  assert.deepEqual([searches.reads, searches.hits], [60, 0], 'a search term never repeats');
+  assert.equal(report.figures.routes['GET /search'].cacheHitRate, 0);
+  const m = report.processes[0].metrics.cache;
+  assert.match(stdout, new RegExp(`cache hits ${(m.hitRate * 100).toFixed(1)} % of 180 reads`));
 });
 
 test('npm run demo reports the leak on its line in demo/app.js', async () => {

@@ -8,7 +8,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { waitForPort } = require('../../helpers/ports');
 
-const DEMO_FILES = ['app.js', 'db.js', 'load.js'];
+const DEMO_FILES = ['app.js', 'cache.js', 'db.js', 'load.js'];
 /** The comment that marks the N+1 line in demo/app.js. */
 const N_PLUS_ONE_MARK = '// N+1: one query per post';
 
@@ -33,7 +33,7 @@ function cleanEnv(extra) {
 }
 
 /**
- * One pass of demo/load.js (220 requests, 30 of them to the N+1 route) against `base`.
+ * One pass of demo/load.js (280 requests, 30 of them to the N+1 route) against `base`.
  * Resolves with its summary line; rejects with its output when it fails or hangs.
  */
 function runLoad(loadScript, base, timeoutMs = 60_000) {
