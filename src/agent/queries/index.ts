@@ -1,6 +1,7 @@
 import type { AgentContext } from '../context';
 import { BuilderSites } from './drivers/drizzle';
 import { patchIoredisClient, patchIoredisPipeline } from './drivers/ioredis';
+import { MariadbCapture } from './drivers/mariadb';
 import { patchNodeRedisClient } from './drivers/node-redis';
 import { Mysql2Capture } from './drivers/mysql2';
 import { patchPgClient, patchPgPool } from './drivers/pg';
@@ -17,7 +18,7 @@ const INSTALLED = Symbol.for('perf-lens.queries');
 
 /**
  * Captures every query of pg, mysql2 and better-sqlite3 (and of the ORMs and builders that
- * run on them) and every ioredis and node-redis command with its application call site. Once per process; the agent calls it inside
+ * run on them) the mariadb connector's, and every ioredis and node-redis command with its application call site. Once per process; the agent calls it inside
  * try/catch when `options.probes.queries` is on.
  */
 export function installQueryProbes(ctx: AgentContext): void {
@@ -34,6 +35,12 @@ export function installQueryProbes(ctx: AgentContext): void {
   recorder.fallback = () => builders.latest();
   const mysql2 = new Mysql2Capture(recorder, handoffs);
   const mysqlConnection = (exports: unknown, filename: string) => mysql2.patchConnection(exports, mysql2HasTracing(filename));
+  const mariadb = new MariadbCapture(recorder);
+  // mariadb 3.5's `require` build: one bundle whose exports are replaced as it loads
+  const mariadbBundle = (flavor: 'promise' | 'callback') => (exports: unknown) => {
+    ctx.activateScopes?.();
+    return mariadb.wrapBundle(exports, flavor);
+  };
   const targets: Target[] = [
     { file: file('pg/lib/client\\.js'), patch: (exports) => patchPgClient(exports, recorder, handoffs) },
     { file: file('pg-pool/index\\.js'), patch: (exports) => patchPgPool(exports, recorder, handoffs) },
@@ -42,6 +49,8 @@ export function installQueryProbes(ctx: AgentContext): void {
     { file: file('mysql2/lib/connection\\.js'), patch: mysqlConnection },
     { file: file('mysql2/lib/base/pool\\.js'), patch: (exports) => mysql2.patchPool(exports) },
     { file: file('mysql2/lib/pool\\.js'), patch: (exports) => mysql2.patchPool(exports) },
+    // mariadb 3.4 (what Prisma 7's adapter pins): CommonJS, a class per file
+    { file: file('mariadb/lib/(?:connection|connection-promise|connection-callback|pool-promise|pool-callback)\\.js'), patch: (exports) => mariadb.patchClass(exports) },
     { file: file('ioredis\\d*/built/Redis\\.js'), patch: (exports) => patchIoredisClient(exports, recorder) },
     { file: file('ioredis\\d*/built/Pipeline\\.js'), patch: (exports) => patchIoredisPipeline(exports, recorder) },
     // node-redis 4.x to 6.x (the `redis` package re-exports @redis/client)
@@ -70,6 +79,8 @@ export function installQueryProbes(ctx: AgentContext): void {
     { file: file('hono/dist/cjs/context\\.js'), patch: patchHonoContext },
   ], [
     { file: file('@prisma/client/runtime/(?:client|library)\\.js'), transform: prismaRuntimeTransform(entries) },
+    { file: file('mariadb/dist/promise\\.cjs'), transform: mariadbBundle('promise') },
+    { file: file('mariadb/dist/callback\\.cjs'), transform: mariadbBundle('callback') },
   ]).install();
   // the same for ES module builds (drizzle's, Hono's and Prisma's runtime, whose packages ship both)
   const esm = (parts: string) => new RegExp(`/node_modules/${parts}$`);
@@ -82,5 +93,7 @@ export function installQueryProbes(ctx: AgentContext): void {
     { url: esm('drizzle-orm/[a-z]+-core/query-builders/query\\.js'), patch: activating((ns) => builders.patchExports(ns)) },
     { url: esm('hono/dist/context\\.js'), patch: patchHonoContext },
     { url: esm('@prisma/client/runtime/(?:client|library)\\.mjs'), wrap: { getPrismaClient: prismaGetClientWrapper(entries) } },
+    // mariadb 3.5 under `import`: lib/ as ES modules
+    { url: esm('mariadb/lib/(?:connection|connection-promise|connection-callback|pool-promise|pool-callback)\\.js'), patch: activating((ns) => mariadb.patchClass(ns.default)) },
   ]);
 }

@@ -32,7 +32,7 @@ export interface ExportsTransform {
 
 /** Requests worth a scan: the drivers' package names, bare or as a path. */
 const DRIVER_REQUEST =
-  /(?:^|[\\/])(?:pg|pg-pool|mysql2|better-sqlite3|ioredis\d*|redis\d*|@redis[\\/]client|drizzle-orm|knex|bookshelf|objection|sequelize|typeorm[\w.-]*|bluebird|koa|hono|@prisma[\\/]client)(?:[\\/]|$)/;
+  /(?:^|[\\/])(?:pg|pg-pool|mysql2|mariadb|better-sqlite3|ioredis\d*|redis\d*|@redis[\\/]client|drizzle-orm|knex|bookshelf|objection|sequelize|typeorm[\w.-]*|bluebird|koa|hono|@prisma[\\/]client)(?:[\\/]|$)/;
 const HOOKED = Symbol.for('perf-lens.queries.module-hook');
 
 interface ModuleStatics {
