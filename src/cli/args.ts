@@ -1,4 +1,5 @@
 import type { DetectorOptions } from '../core';
+import { FINDING_KINDS as CORE_FINDING_KINDS } from '../core/findings/finding';
 import { walkArgs } from './argv';
 import { UsageError } from './usage-error';
 
@@ -46,11 +47,10 @@ export const DETECTOR_FLAGS: Record<string, { key: string; kind: 'int' | 'number
   '--n-plus-one-error-share': { key: 'nPlusOneErrorShare', kind: 'number' },
   '--slow-query-ms': { key: 'slowQueryMs', kind: 'number' },
   '--duplicate-min': { key: 'duplicateMinCount', kind: 'int' },
+  '--pool-wait-ms': { key: 'poolWaitMs', kind: 'number' },
 };
 
-export const FINDING_KINDS = [
-  'n-plus-one', 'slow-query', 'duplicate-query', 'leak', 'heap-growth', 'gc-pressure', 'event-loop-block', 'heap-limit',
-];
+export const FINDING_KINDS: readonly string[] = CORE_FINDING_KINDS;
 
 export const USAGE = `Usage:
   perf-lens run [options] -- <command> [args...]
@@ -81,6 +81,7 @@ Options:
   --n-plus-one-error-ms MS       an N+1 is an error from this much time in one request … (default 100)
   --n-plus-one-error-share X     … that is also this share (0–1) of the request's time (default 0.2)
   --slow-query-ms MS   a query at least this long is slow (default 100)
+  --pool-wait-ms MS    a route whose queries wait this long (p95) for a pooled connection is reported (default 10)
   --duplicate-min N    identical queries in one scope that make a duplicate (default 3)
 
 compare prints, per route and overall, each key figure's change and a verdict: better or worse only when

@@ -211,6 +211,10 @@ export interface QueryMessage {
    */
   cacheHits?: number;
   cacheMisses?: number;
+  /** ms the query waited in a pool (pg-pool, mysql2, mariadb) for a free connection */
+  poolWaitMs?: number;
+  /** that pool's size limit (its max / connectionLimit), when known */
+  poolMax?: number;
 }
 
 export interface ListenMessage {

@@ -11,6 +11,7 @@ type FieldKind =
   | 'number'
   | 'int'
   | 'count'
+  | 'nonNegative'
   | 'string'
   | 'boolean'
   | 'string[]'
@@ -97,6 +98,8 @@ const SCHEMAS: Record<AgentMessage['type'], Record<string, FieldSpec>> = {
     truncated: opt({ kind: 'boolean' }),
     cacheHits: opt(count),
     cacheMisses: opt(count),
+    poolWaitMs: opt({ kind: 'nonNegative' }),
+    poolMax: opt(count),
   },
   listen: { ...base, port: int, address: str },
   dropped: { ...base, count: int },
@@ -213,6 +216,8 @@ function checkField(value: unknown, spec: FieldSpec): boolean {
       return Number.isSafeInteger(value);
     case 'count':
       return Number.isSafeInteger(value) && (value as number) >= 0;
+    case 'nonNegative':
+      return typeof value === 'number' && Number.isFinite(value) && value >= 0;
     case 'string':
       return typeof value === 'string' && (!spec.oneOf || spec.oneOf.includes(value));
     case 'boolean':

@@ -26,6 +26,10 @@ export interface Pending {
   /** a cache read's keys found and not found, set before it ends */
   cacheHits?: number;
   cacheMisses?: number;
+  /** ms it waited in a pool for a connection (see startHanded) */
+  poolWaitMs?: number;
+  /** the size limit of the pool it went through, when the pool says */
+  poolMax?: number;
 }
 
 /**
@@ -103,6 +107,16 @@ export class QueryRecorder {
     };
   }
 
+  /**
+   * A query a pool queued starts on a connection: the time since the app's call was the wait
+   * for a free connection, and its duration counts from here (the database's time).
+   */
+  startHanded(pending: Pending): void {
+    const now = this.ctx.now();
+    pending.poolWaitMs = micro(Math.max(0, now - pending.t));
+    pending.t = now;
+  }
+
   /** Ends a query once (later calls are ignored) and emits it. Never throws. */
   end(pending: Pending, failed: boolean): void {
     try {
@@ -127,6 +141,8 @@ export class QueryRecorder {
       if (pending.truncated) message.truncated = true;
       if (pending.cacheHits !== undefined) message.cacheHits = pending.cacheHits;
       if (pending.cacheMisses !== undefined) message.cacheMisses = pending.cacheMisses;
+      if (pending.poolWaitMs !== undefined) message.poolWaitMs = pending.poolWaitMs;
+      if (pending.poolMax !== undefined) message.poolMax = pending.poolMax;
       this.ctx.emit(message);
     } catch {
       /* never into the app */

@@ -6,7 +6,7 @@ import type { SourceReader } from '../util/source-text';
 import type { DetectorOptions, SessionDetector } from '../detectors/detector';
 import { BUILTIN_DETECTORS } from './builtin';
 import { runDetectors } from './run-detectors';
-import type { Finding, FindingKind } from '../findings/finding';
+import { FINDING_KINDS, type Finding, type FindingKind } from '../findings/finding';
 import type { Report } from '../report/types';
 import type { Session } from '../session/session';
 import type { SessionStore } from '../session/session-store';
@@ -28,9 +28,7 @@ export interface LiveAnalyzerOptions {
   readSource?: SourceReader;
 }
 
-const ALL_KINDS: ReadonlySet<FindingKind> = new Set<FindingKind>([
-  'n-plus-one', 'slow-query', 'duplicate-query', 'leak', 'heap-growth', 'gc-pressure', 'event-loop-block', 'heap-limit',
-]);
+const ALL_KINDS: ReadonlySet<FindingKind> = new Set<FindingKind>(FINDING_KINDS);
 
 /** An analysis that took D ms waits at least this many times D before the next (≤ 20 % CPU). */
 const BACKOFF_FACTOR = 4;

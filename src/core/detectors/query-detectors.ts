@@ -1,5 +1,5 @@
 import type { QueryMessage } from '../../protocol';
-import type { Finding, FindingKind } from '../findings/finding';
+import { FINDING_KINDS, type Finding, type FindingKind } from '../findings/finding';
 import { analyzeSql } from '../queries/fingerprint';
 import { detectDuplicateQueries } from './duplicate-query';
 import { IgnoreComments } from '../findings/ignore-comments';
@@ -9,6 +9,7 @@ import type { SessionDetector } from './detector';
 import { pickOptions } from './detector';
 import { groupByScope, lineKey, requestDurationsFromHttp, scopeNamesFromHttp, type AnalyzedQuery } from './query-scopes';
 import { detectSlowQueries } from './slow-query';
+import { detectPoolWaits } from './pool-wait';
 
 export interface QueryDetectorOptions {
   /** repeats of one fingerprint from one call site in one scope that make an N+1 */
@@ -29,6 +30,10 @@ export interface QueryDetectorOptions {
   duplicateWarningCount: number;
   /** quiet time (ms) that ends a burst of queries issued outside any request */
   burstGapMs: number;
+  /** a route whose queries wait this long (ms, p95) for a pooled connection is reported */
+  poolWaitMs: number;
+  /** … as an error when its requests spend at least this share (0..1) of their time waiting */
+  poolWaitErrorShare: number;
   /** honour `perf-lens-ignore` comments in the source */
   ignoreComments: boolean;
   /** reads source files for ignore comments (default: from disk) */
@@ -49,13 +54,13 @@ export const DEFAULT_QUERY_DETECTOR_OPTIONS: Readonly<QueryDetectorOptions> = Ob
   duplicateMinCount: 3,
   duplicateWarningCount: 10,
   burstGapMs: 100,
+  poolWaitMs: 10,
+  poolWaitErrorShare: 0.3,
   ignoreComments: true,
 });
 
-const ALL_KINDS: ReadonlySet<FindingKind> = new Set<FindingKind>([
-  'n-plus-one', 'slow-query', 'duplicate-query', 'leak', 'heap-growth', 'gc-pressure', 'event-loop-block', 'heap-limit',
-]);
-const KIND_ORDER: Record<string, number> = { 'n-plus-one': 0, 'slow-query': 1, 'duplicate-query': 2 };
+const ALL_KINDS: ReadonlySet<FindingKind> = new Set<FindingKind>(FINDING_KINDS);
+const KIND_ORDER: Record<string, number> = { 'n-plus-one': 0, 'slow-query': 1, 'duplicate-query': 2, 'pool-wait': 3 };
 
 /** Options with unknown or non-numeric values replaced by the defaults. */
 function resolve(options: Partial<QueryDetectorOptions> | undefined): QueryDetectorOptions {
@@ -99,6 +104,7 @@ export function detectQueryFindings(
     ...nPlusOne,
     ...detectSlowQueries(pid, analyzed, o),
     ...detectDuplicateQueries(pid, scopes, o, reported),
+    ...detectPoolWaits(pid, scopes, o),
   ];
   if (o.ignoreComments) {
     const ignore = new IgnoreComments(ALL_KINDS, o.readSource);
@@ -116,7 +122,7 @@ export function detectQueryFindings(
 
 const QUERY_OPTION_KEYS: (keyof QueryDetectorOptions)[] = [
   'nPlusOneMinCount', 'nPlusOneWarningMs', 'nPlusOneErrorMs', 'nPlusOneErrorShare', 'slowQueryMs', 'slowQueryErrorMs',
-  'duplicateMinCount', 'duplicateWarningCount', 'burstGapMs', 'ignoreComments',
+  'duplicateMinCount', 'duplicateWarningCount', 'burstGapMs', 'poolWaitMs', 'poolWaitErrorShare', 'ignoreComments',
 ];
 
 /** The query detectors over one session, its scopes named after their routes. */

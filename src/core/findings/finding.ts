@@ -9,7 +9,13 @@ export type FindingKind =
   | 'heap-growth'
   | 'gc-pressure'
   | 'event-loop-block'
-  | 'heap-limit';
+  | 'heap-limit'
+  | 'pool-wait';
+
+/** Every kind, as `--fail-on` and the settings name them. */
+export const FINDING_KINDS: readonly FindingKind[] = [
+  'n-plus-one', 'slow-query', 'duplicate-query', 'pool-wait', 'leak', 'heap-growth', 'gc-pressure', 'event-loop-block', 'heap-limit',
+];
 
 export type Severity = 'error' | 'warning' | 'info';
 

@@ -3,6 +3,7 @@ export const KIND_TITLES: Readonly<Record<string, string>> = Object.freeze({
   'n-plus-one': 'N+1 queries',
   'slow-query': 'Slow queries',
   'duplicate-query': 'Duplicate queries',
+  'pool-wait': 'Waits for a pooled connection',
   leak: 'Memory leaks',
   'heap-growth': 'Heap growth',
   'heap-limit': 'Heap near its limit',

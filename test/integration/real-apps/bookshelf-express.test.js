@@ -202,7 +202,8 @@ for (const concurrency of [8, 1]) {
     });
 
     it('reports nothing on the passport-jwt user lookup (one query per request, whatever the concurrency)', () => {
-      const found = run.findingsAt(LINES.authUser.file, LINES.authUser.line).filter((f) => f.kind !== 'slow-query');
+      // slow under load, or where a route's queue for the pool of 2 shows: about the load, not this lookup
+      const found = run.findingsAt(LINES.authUser.file, LINES.authUser.line).filter((f) => f.kind !== 'slow-query' && f.kind !== 'pool-wait');
       assert.deepEqual(found.map((f) => `${f.kind} ${f.message}`), [], run.describe());
     });
 

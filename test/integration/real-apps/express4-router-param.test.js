@@ -29,7 +29,7 @@ for (const concurrency of [8, 1]) {
       assert.deepEqual([f.location.file, f.location.line], [USERS, lineOf(USERS, 'post-comments')]);
       assert.equal(f.related[0].location.line, lineOf(USERS, 'posts-list'));
       assert.deepEqual(f.data.routes.map((r) => [r.scope, r.requests, r.count, r.minCount]), [['GET /api/users/:userId/posts', 12, 6, 6]]);
-      assert.equal(run.findingsAt(USERS, lineOf(USERS, 'param-user')).length, 0, 'the param loader runs once per request');
+      assert.equal(run.findingsAt(USERS, lineOf(USERS, 'param-user')).filter((f) => f.kind !== 'pool-wait').length, 0, 'the param loader runs once per request');
     });
     itSpeaksTheOrmAndCostsTheSeverity(() => run, { speaks: [{ orm: 'knex', fix: /\.whereIn\(/ }] });
   });

@@ -113,7 +113,9 @@ for (const concurrency of [1, 4]) {
       assert.deepEqual(run.nPlusOne().map((f) => where(f.location)).filter((w) => !expected.includes(w)), [], run.describe());
       for (const loc of [at(CUSTOMERS, 'customers-in'), at(ORDERS, 'recent-orders-batched'), at('services/inventory-service.js', 'restock-batch'),
         at(SHIPPING, 'ship-begin'), at(SHIPPING, 'ship-lock'), at(SHIPPING, 'ship-update'), at(SHIPPING, 'ship-insert'), at(SHIPPING, 'ship-commit')]) {
-        assert.deepEqual(run.findingsAt(loc.file, loc.line), [], `no finding on ${loc.name}: ${run.describe()}`);
+        // queries that wait for the pool of 2 under load are a pool-wait finding, rightly: not what this checks
+        const found = run.findingsAt(loc.file, loc.line).filter((f) => f.kind !== 'pool-wait');
+        assert.deepEqual(found, [], `no query finding on ${loc.name}: ${run.describe()}`);
       }
       assert.deepEqual(unlocatedFindings(run), []);
     });

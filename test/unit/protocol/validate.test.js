@@ -349,12 +349,13 @@ test('decodeFrame: one bad http row drops the whole batch, with a reason', () =>
   }
 });
 
-test('a query\'s cache counts are non-negative integers', () => {
+test('a query\'s cache counts are non-negative integers; its pool wait a non-negative number, its pool size a count', () => {
   const q = { type: 'query', pid: 1, t: 1, durationMs: 0.2, db: 'redis', text: 'GET user:1', scope: null, callsite: null, error: false };
   assert.equal(validateMessage({ ...q, cacheHits: 1, cacheMisses: 0 }).ok, true);
-  for (const bad of [{ cacheHits: -1 }, { cacheMisses: 1.5 }, { cacheHits: '1' }]) {
+  assert.equal(validateMessage({ ...q, db: 'postgres', poolWaitMs: 12.5, poolMax: 2 }).ok, true);
+  for (const bad of [{ cacheHits: -1 }, { cacheMisses: 1.5 }, { cacheHits: '1' }, { poolWaitMs: -0.1 }, { poolWaitMs: Infinity }, { poolMax: 1.5 }]) {
     const r = validateMessage({ ...q, ...bad });
     assert.equal(r.ok, false, JSON.stringify(bad));
-    assert.match(r.reason, /cache(Hits|Misses)/);
+    assert.match(r.reason, /cache(Hits|Misses)|pool(WaitMs|Max)/);
   }
 });

@@ -182,7 +182,7 @@ export class MariadbCapture {
       }
       if (handed === null || !isObject(cmdParam)) return original.apply(this, arguments as unknown as unknown[]);
       const pending = handed;
-      pending.t = recorder.now(); // from here on the database's time, not the pool's queue
+      recorder.startHanded(pending); // from here on the database's time; before, the pool's queue
       const ending = (then: unknown, failed: (err: unknown) => boolean) =>
         typeof then !== 'function'
           ? then

@@ -30,6 +30,12 @@ function valuesOf(sql: unknown, values: unknown): unknown {
   return typeof sql === 'object' && sql !== null ? (sql as { values?: unknown }).values : undefined;
 }
 
+/** A mysql2 pool's connectionLimit, when it has one. */
+function poolLimit(pool: unknown): number | undefined {
+  const limit = (pool as { config?: { connectionLimit?: unknown } } | null)?.config?.connectionLimit;
+  return typeof limit === 'number' && Number.isSafeInteger(limit) && limit > 0 ? limit : undefined;
+}
+
 export class Mysql2Capture {
   /** the query a wrapper is running right now, for the channel's synchronous `start` */
   private current: Pending | null = null;
@@ -100,7 +106,7 @@ export class Mysql2Capture {
       try {
         const handed = handoffs.take(sql, typeof values === 'function' ? undefined : values);
         if (handed !== null) {
-          handed.t = recorder.now();
+          recorder.startHanded(handed);
           pending = handed;
         } else if (sql != null) {
           pending = recorder.begin('mysql', sqlOf(sql), valuesOf(sql, values), method);
@@ -153,7 +159,10 @@ export class Mysql2Capture {
       function query(this: unknown, sql: unknown, values: unknown) {
         let pending: Pending | null = null;
         try {
-          if (sql != null) pending = recorder.begin('mysql', sqlOf(sql), valuesOf(sql, values), query);
+          if (sql != null) {
+            pending = recorder.begin('mysql', sqlOf(sql), valuesOf(sql, values), query);
+            pending.poolMax = poolLimit(this);
+          }
         } catch {
           pending = null;
         }
@@ -174,6 +183,7 @@ export class Mysql2Capture {
         try {
           if (sql != null) {
             pending = recorder.begin('mysql', sqlOf(sql), valuesOf(sql, values), execute);
+            pending.poolMax = poolLimit(this);
             token = handoffs.put(sql, typeof values === 'function' ? undefined : values, pending);
           }
         } catch {

@@ -43,7 +43,7 @@ export function patchPgClient(Client: unknown, recorder: QueryRecorder, handoffs
       try {
         const handed = handoffs.take(config, typeof values === 'function' ? undefined : values);
         if (handed !== null) {
-          handed.t = recorder.now(); // from here on it is the database's time, not the pool's queue
+          recorder.startHanded(handed); // from here on the database's time; before, the pool's queue
           pending = handed;
         } else if (config != null) {
           pending = recorder.begin('postgres', sqlOf(config), valuesOf(config, values), query);
@@ -122,6 +122,8 @@ export function patchPgPool(Pool: unknown, recorder: QueryRecorder, handoffs: Ha
       try {
         if (text != null && typeof text !== 'function') {
           pending = recorder.begin('postgres', sqlOf(text), valuesOf(text, values), query);
+          const max = (this as { options?: { max?: unknown } } | null)?.options?.max;
+          if (typeof max === 'number' && Number.isSafeInteger(max) && max > 0) pending.poolMax = max;
           token = handoffs.put(text, handedValues, pending);
         }
       } catch {
