@@ -12,6 +12,7 @@ import { installEsmHook } from './esm-hook';
 import { Handoffs } from './handoff';
 import { ModuleWatcher, mysql2HasTracing, type Target } from './module-hook';
 import { bluebirdTarget, ormEntryTargets, prismaGetClientWrapper, prismaRuntimeTransform } from './orm-entries';
+import { patchKnexClient, patchSequelizeConnectionManager } from './pool-acquire';
 import { QueryRecorder } from './recorder';
 
 const INSTALLED = Symbol.for('perf-lens.queries');
@@ -55,6 +56,9 @@ export function installQueryProbes(ctx: AgentContext): void {
     { file: file('ioredis\\d*/built/Pipeline\\.js'), patch: (exports) => patchIoredisPipeline(exports, recorder) },
     // node-redis 4.x to 6.x (the `redis` package re-exports @redis/client)
     { file: file('@redis/client/dist/lib/client/index\\.js'), patch: (exports, filename) => patchNodeRedisClient(exports, recorder, filename) },
+    // pools that hand out connections: their wait goes into the first query on the connection
+    { file: file('knex/lib/client\\.js'), patch: (exports) => patchKnexClient(exports, () => ctx.now()) },
+    { file: file('sequelize/lib/dialects/abstract/connection-manager\\.js'), patch: (exports) => patchSequelizeConnectionManager(exports, () => ctx.now()) },
     { file: file('better-sqlite3/lib/database\\.js'), patch: (exports) => patchSqliteDatabase(exports, recorder) },
     { file: file('better-sqlite3/build/[A-Za-z]+/better_sqlite3\\.node'), patch: (exports) => patchSqliteAddon(exports, recorder) },
     // drizzle-orm's CommonJS build (its ESM build does not pass through Module._load)

@@ -1,7 +1,8 @@
 'use strict';
-// Waiting for a pooled connection, on a real PostgreSQL through a pg Pool of 2: one client at
-// a time the report's three 20 ms queries never wait; eight concurrent keep-alive clients make
-// them queue for the two connections, and the route gets a pool-wait finding that says so.
+// Waiting for a pooled connection, on a real PostgreSQL through a pool of 2 (node-postgres's
+// Pool, knex's tarn pool, Sequelize's): one client at a time the report's three 20 ms queries
+// never wait; eight concurrent keep-alive clients make them queue for the two connections, and
+// the route gets a pool-wait finding that says so.
 const test = require('node:test');
 const { describe, it, before, after } = test;
 const assert = require('node:assert/strict');
@@ -10,7 +11,7 @@ const { startPostgres } = require('../../helpers/postgres');
 const { profileApp, markerAt } = require('../../helpers/real-app');
 
 const APP = path.join(__dirname, '..', '..', 'fixtures', 'real-apps', 'pool-express');
-const REPORTS = path.join(APP, 'services', 'report-service.js');
+
 const PLAN = [
   { path: '/reports/daily', times: 16 },
   { path: '/reports/status', times: 16 },
@@ -24,43 +25,48 @@ after(async () => {
   if (pg) await pg.stop();
 });
 
-const profile = (concurrency) => profileApp({ entry: path.join(APP, 'server.js'), root: APP, env: { DATABASE_URL: pg.connectionString }, concurrency, requests: PLAN, timeoutMs: 120_000 });
 const waitsOf = (run) => run.report.findings.filter((f) => f.kind === 'pool-wait');
 
-describe('pool-express, one client at a time', () => {
-  let run;
-  before(async () => {
-    run = await profile(1);
+for (const lib of ['pg', 'knex', 'sequelize']) {
+  const REPORTS = path.join(APP, 'services', `report-${lib}.js`);
+  const profile = (concurrency) =>
+    profileApp({ entry: path.join(APP, 'server.js'), root: APP, env: { DATABASE_URL: pg.connectionString, POOL_LIB: lib }, concurrency, requests: PLAN, timeoutMs: 120_000 });
+
+  describe(`pool-express on ${lib}, one client at a time`, () => {
+    let run;
+    before(async () => {
+      run = await profile(1);
+    });
+
+    it('queries do not wait for a connection: no pool-wait finding', () => {
+      assert.deepEqual(waitsOf(run).map((f) => f.message), []);
+    });
   });
 
-  it('queries do not wait for a connection: no pool-wait finding', () => {
-    assert.deepEqual(waitsOf(run).map((f) => f.message), []);
-  });
-});
+  describe(`pool-express on ${lib}, 8 concurrent clients`, () => {
+    let run;
+    before(async () => {
+      run = await profile(8);
+    });
 
-describe('pool-express, 8 concurrent clients', () => {
-  let run;
-  before(async () => {
-    run = await profile(8);
-  });
+    it('the report route queues for the pool of 2: a pool-wait finding with its p95 wait and the pool size', () => {
+      const f = waitsOf(run).find((x) => x.data.scope === 'GET /reports/daily');
+      assert.ok(f, run.describe());
+      assert.equal(f.data.poolMax, 2);
+      assert.ok(f.data.waitP95Ms >= 10, `wait p95 ${f.data.waitP95Ms}`);
+      assert.equal(f.data.requests, 16);
+      assert.equal(f.data.queries, 48);
+      assert.equal(f.data.db, 'postgres');
+      const lines = ['orders', 'revenue', 'customers'].map((n) => markerAt(REPORTS, n).line);
+      assert.equal(f.location.file, REPORTS);
+      assert.ok(lines.includes(f.location.line), `on one of the report's query lines ${lines}: ${f.location.line}`);
+      assert.match(f.message, /^Requests of GET \/reports\/daily queue for a connection of a pool of 2: its queries waited [\d.]+ ms \(p95\) for one, \d+ % of a request's time \(median\); this line waited the longest\. Raise the pool's size/);
+    });
 
-  it('the report route queues for the pool of 2: a pool-wait finding with its p95 wait and the pool size', () => {
-    const f = waitsOf(run).find((x) => x.data.scope === 'GET /reports/daily');
-    assert.ok(f, run.describe());
-    assert.equal(f.data.poolMax, 2);
-    assert.ok(f.data.waitP95Ms >= 10, `wait p95 ${f.data.waitP95Ms}`);
-    assert.equal(f.data.requests, 16);
-    assert.equal(f.data.queries, 48);
-    assert.equal(f.data.db, 'postgres');
-    const lines = ['orders', 'revenue', 'customers'].map((n) => markerAt(REPORTS, n).line);
-    assert.equal(f.location.file, REPORTS);
-    assert.ok(lines.includes(f.location.line), `on one of the report's query lines ${lines}: ${f.location.line}`);
-    assert.match(f.message, /^Requests of GET \/reports\/daily queue for a connection of a pool of 2: its queries waited [\d.]+ ms \(p95\) for one, \d+ % of a request's time \(median\); this line waited the longest\. Raise the pool's size/);
+    it('a query\'s own duration leaves the wait out: each 20 ms query is timed at about 20 ms', () => {
+      const queries = run.report.processes[0].metrics.queries.filter((q) => /pg_sleep/.test(q.fingerprint));
+      assert.equal(queries.length, 3);
+      for (const q of queries) assert.ok(q.p50Ms >= 19 && q.p50Ms < 60, `${q.fingerprint}: p50 ${q.p50Ms} ms`);
+    });
   });
-
-  it('a query\'s own duration leaves the wait out: each 20 ms query is timed at about 20 ms', () => {
-    const queries = run.report.processes[0].metrics.queries.filter((q) => /pg_sleep/.test(q.fingerprint));
-    assert.equal(queries.length, 3);
-    for (const q of queries) assert.ok(q.p50Ms >= 19 && q.p50Ms < 60, `${q.fingerprint}: p50 ${q.p50Ms} ms`);
-  });
-});
+}

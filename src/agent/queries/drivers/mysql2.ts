@@ -1,5 +1,6 @@
 import * as dc from 'node:diagnostics_channel';
 import type { Handoffs } from '../handoff';
+import { takeAcquireWait } from '../pool-acquire';
 import type { Pending, QueryRecorder } from '../recorder';
 import { callbackIndex, endOnEvents, endingCallback, withCallback, wrapMethod } from '../wrap';
 
@@ -110,6 +111,7 @@ export class Mysql2Capture {
           pending = handed;
         } else if (sql != null) {
           pending = recorder.begin('mysql', sqlOf(sql), valuesOf(sql, values), method);
+          takeAcquireWait(this, pending);
         }
       } catch {
         pending = null;

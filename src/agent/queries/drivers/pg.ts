@@ -1,4 +1,5 @@
 import type { Handoffs } from '../handoff';
+import { takeAcquireWait } from '../pool-acquire';
 import type { Pending, QueryRecorder } from '../recorder';
 import {
   callbackIndex,
@@ -47,6 +48,7 @@ export function patchPgClient(Client: unknown, recorder: QueryRecorder, handoffs
           pending = handed;
         } else if (config != null) {
           pending = recorder.begin('postgres', sqlOf(config), valuesOf(config, values), query);
+          takeAcquireWait(this, pending);
         }
       } catch {
         pending = null;
