@@ -39,7 +39,9 @@ function listFindings(findings) {
 
 /** The findings without a location, as `kind: message`. */
 function unlocatedFindings(run) {
-  return listFindings(run.report.findings.filter((f) => !f.location));
+  // A route that queues for the pool is a finding whatever its lines; when none of its waiting
+  // queries had an application frame (MikroORM's own loads) it says so instead of a line.
+  return listFindings(run.report.findings.filter((f) => !f.location && !(f.kind === 'pool-wait' && f.data.noLocationReason)));
 }
 
 /** The report names exactly the routes of `queriesPerRequest`, each with `times` requests of its queries. */

@@ -66,18 +66,24 @@ export function detectPoolWaits(pid: number, scopes: readonly QueryScopeGroup[],
     const p95 = percentile(r.waits, 95);
     if (!(p95 >= o.poolWaitMs)) continue;
     const share = r.shares.length ? percentile(r.shares, 50) : null;
+    // the app's line whose queries waited longest; a line-less site (a library's own query) only when no other
     let worst: { total: number; first: AnalyzedQuery } | null = null;
-    for (const s of r.bySite.values()) if (!worst || s.total > worst.total) worst = s;
+    for (const s of r.bySite.values()) {
+      const located = s.first.q.callsite !== null;
+      const worstLocated = worst !== null && worst.first.q.callsite !== null;
+      if (!worst || (located && !worstLocated) || (located === worstLocated && s.total > worst.total)) worst = s;
+    }
     const location = worst!.first.q.callsite;
     const pool = r.poolMax !== null ? `a pool of ${r.poolMax}` : 'the pool';
     const ofTime = share !== null ? `, ${Math.round(share * 100)} % of a request's time (median)` : '';
+    const where = location !== null ? 'this line waited the longest' : 'no query of the route had a line of the app to show';
     findings.push({
       id: findingId('pool-wait', location, r.route),
       kind: 'pool-wait',
       severity: share !== null && share >= o.poolWaitErrorShare ? 'error' : 'warning',
       message:
         `Requests of ${r.route} queue for a connection of ${pool}: its queries waited ${formatMs(p95)} (p95) for one` +
-        `${ofTime}; this line waited the longest. ${FIX}`,
+        `${ofTime}; ${where}. ${FIX}`,
       pid,
       location,
       related: [],
@@ -92,6 +98,7 @@ export function detectPoolWaits(pid: number, scopes: readonly QueryScopeGroup[],
         poolMax: r.poolMax,
         db: worst!.first.q.db,
         fix: FIX,
+        ...(location === null && { noLocationReason: 'The queries of this route that waited were issued with no frame of the application on their stack.' }),
       },
     });
   }

@@ -1,6 +1,6 @@
 import type { Pending, QueryRecorder } from '../recorder';
 import { wrapMethod } from '../wrap';
-import { batchCacheCount, batchText, beginRedis, callRecorded, commandText, countInto, isCacheRead, nameInfo, type CacheCounter } from './redis-text';
+import { batchCacheCount, batchText, beginRedis, callRecorded, commandText, countInto, isCacheRead, nameInfo, wrapRedisCall, type CacheCounter } from './redis-text';
 
 /**
  * ioredis 5.x and 6.x. `Redis.prototype.sendCommand` sees every command the app issues, on the
@@ -117,22 +117,12 @@ export function patchIoredisClient(exports: unknown, recorder: QueryRecorder): b
 export function patchIoredisPipeline(exports: unknown, recorder: QueryRecorder): boolean {
   const Pipeline = (exports as { default?: unknown } | null)?.default ?? exports;
   if (typeof Pipeline !== 'function') return false;
-  return wrapMethod(Pipeline.prototype, 'exec', (original) =>
-    function exec(this: unknown) {
-      let pending: Pending | null = null;
-      let counter: CacheCounter = null;
-      try {
-        const queue = (this as { _queue?: unknown })._queue;
-        if (Array.isArray(queue) && queue.length > 0) {
-          const names = (queue as RedisCommand[]).map((c) => String(c.name).toUpperCase());
-          pending = beginRedis(recorder, batchText(names, false), exec);
-          // replies come as [error, value] pairs
-          if (names.some(isCacheRead)) counter = (replies) => batchCacheCount(names, replies, (r) => (Array.isArray(r) ? r[1] : undefined));
-        }
-      } catch {
-        pending = null;
-      }
-      return callRecorded(recorder, pending, original, this, arguments, counter);
-    },
-  );
+  return wrapRedisCall(Pipeline.prototype as object, 'exec', recorder, (_args, pipeline) => {
+    const queue = (pipeline as { _queue?: unknown } | null)?._queue;
+    if (!Array.isArray(queue) || queue.length === 0) return null;
+    const names = (queue as RedisCommand[]).map((c) => String(c.name).toUpperCase());
+    // replies come as [error, value] pairs
+    const counter: CacheCounter = names.some(isCacheRead) ? (replies) => batchCacheCount(names, replies, (r) => (Array.isArray(r) ? r[1] : undefined)) : null;
+    return { text: batchText(names, false), counter };
+  });
 }

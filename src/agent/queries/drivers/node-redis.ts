@@ -1,7 +1,6 @@
 import { createRequire } from 'node:module';
-import type { Pending, QueryRecorder } from '../recorder';
-import { wrapMethod } from '../wrap';
-import { batchCacheCount, batchText, beginRedis, callRecorded, commandText, isCacheRead, nameInfo, type CacheCounter } from './redis-text';
+import type { QueryRecorder } from '../recorder';
+import { batchCacheCount, batchText, commandText, isCacheRead, nameInfo, wrapRedisCall, type CacheCounter, type RedisCall } from './redis-text';
 
 /**
  * node-redis (`redis` 4.x on @redis/client 1.x; 5.x and 6.x). Every command method the app
@@ -31,9 +30,9 @@ function namesOf(commands: unknown): string[] | null {
   return (commands as Batch).map((c) => String(Array.isArray(c?.args) ? c.args[0] : '?').toUpperCase());
 }
 
-/** The cache count of one described command: only reads get a counter. */
-function counterOf(d: Described): CacheCounter {
-  return nameInfo(d.name).counter;
+/** A described command as the wrapper records it: only reads get a cache counter. */
+function callOf(d: Described | null): RedisCall | null {
+  return d === null ? null : { text: d.text, args: d.args, keys: d.keys, counter: nameInfo(d.name).counter };
 }
 
 interface Described {
@@ -74,23 +73,7 @@ function patchV4Commands(proto: object, commands: unknown, recorder: QueryRecord
   if (commands === null || typeof commands !== 'object') return false;
   let any = false;
   for (const [name, command] of Object.entries(commands as Record<string, V4Command>)) {
-    any =
-      wrapMethod(proto, name, (original) =>
-        function redisCommand(this: unknown, ...args: unknown[]) {
-          let pending: Pending | null = null;
-          let counter: CacheCounter = null;
-          try {
-            const d = describeV4(command, args);
-            if (d !== null) {
-              pending = beginRedis(recorder, d.text, redisCommand, d.args, d.keys);
-              counter = counterOf(d);
-            }
-          } catch {
-            pending = null;
-          }
-          return callRecorded(recorder, pending, original, this, arguments, counter);
-        },
-      ) || any;
+    any = wrapRedisCall(proto, name, recorder, (args) => callOf(describeV4(command, args))) || any;
   }
   return any;
 }
@@ -109,42 +92,15 @@ export function patchNodeRedisClient(exports: unknown, recorder: QueryRecorder, 
       /* another layout: batches are still seen */
     }
   }
-  wrapped.push(
-    wrapMethod(proto, '_executeCommand', (original) =>
-      function _executeCommand(this: unknown, ...args: unknown[]) {
-        let pending: Pending | null = null;
-        let counter: CacheCounter = null;
-        try {
-          const d = describeParser(args[1] as Parser);
-          if (d !== null) {
-            pending = beginRedis(recorder, d.text, _executeCommand, d.args, d.keys);
-            counter = counterOf(d);
-          }
-        } catch {
-          pending = null;
-        }
-        return callRecorded(recorder, pending, original, this, arguments, counter);
-      },
-    ),
-  );
+  wrapped.push(wrapRedisCall(proto, '_executeCommand', recorder, (args) => callOf(describeParser(args[1] as Parser))));
   /** `replies`: where the batch's result keeps the replies to its commands. */
   const batch = (name: string, isTransaction: (args: unknown[]) => boolean, replies: (result: unknown, args: unknown[]) => unknown) =>
-    wrapMethod(proto, name, (original) =>
-      function executeBatch(this: unknown, ...args: unknown[]) {
-        let pending: Pending | null = null;
-        let counter: CacheCounter = null;
-        try {
-          const names = namesOf(args[0]);
-          if (names !== null) {
-            pending = beginRedis(recorder, batchText(names, isTransaction(args)), executeBatch);
-            if (names.some(isCacheRead)) counter = (result) => batchCacheCount(names, replies(result, args));
-          }
-        } catch {
-          pending = null;
-        }
-        return callRecorded(recorder, pending, original, this, arguments, counter);
-      },
-    );
+    wrapRedisCall(proto, name, recorder, (args) => {
+      const names = namesOf(args[0]);
+      if (names === null) return null;
+      const counter: CacheCounter = names.some(isCacheRead) ? (result) => batchCacheCount(names, replies(result, args)) : null;
+      return { text: batchText(names, isTransaction(args)), counter };
+    });
   const same = (result: unknown) => result;
   wrapped.push(batch('_executePipeline', () => false, same));
   wrapped.push(batch('_executeMulti', () => true, same));

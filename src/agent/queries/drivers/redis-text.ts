@@ -1,5 +1,5 @@
 import type { Pending, QueryRecorder } from '../recorder';
-import { isThenable } from '../wrap';
+import { isThenable, wrapMethod } from '../wrap';
 
 /**
  * The text a Redis command is recorded with, for every client: the command and its keys
@@ -193,6 +193,43 @@ export function callRecorded(recorder: QueryRecorder, pending: Pending | null, o
     (reason: unknown) => {
       recorder.end(pending, true);
       throw reason;
+    },
+  );
+}
+
+/** What one call of a client's method is recorded as; `args` and `keys` as beginRedis takes them. */
+export interface RedisCall {
+  text: string;
+  args?: readonly unknown[];
+  keys?: number;
+  counter: CacheCounter;
+}
+
+/**
+ * Wraps `proto[name]` so that each call the app makes is recorded as `describe(args, this)` says
+ * (null: not recorded), ending when the call settles. The wrapper is the frame the call site
+ * is looked for below.
+ */
+export function wrapRedisCall(
+  proto: object,
+  name: string,
+  recorder: QueryRecorder,
+  describe: (args: unknown[], self: unknown) => RedisCall | null,
+): boolean {
+  return wrapMethod(proto, name, (original) =>
+    function redisCall(this: unknown, ...args: unknown[]) {
+      let pending: Pending | null = null;
+      let counter: CacheCounter = null;
+      try {
+        const call = describe(args, this);
+        if (call !== null) {
+          pending = beginRedis(recorder, call.text, redisCall, call.args, call.keys);
+          counter = call.counter;
+        }
+      } catch {
+        pending = null;
+      }
+      return callRecorded(recorder, pending, original, this, arguments, counter);
     },
   );
 }

@@ -59,3 +59,11 @@ test('the threshold is a setting; a pool that does not say its size is "the pool
   assert.equal(f.data.poolMax, null);
   assert.match(f.message, /queue for a connection of the pool: its queries waited 6\.00 ms \(p95\)/);
 });
+
+test('the finding goes on the app\'s line that waited longest, not on a library\'s query without one', () => {
+  const { queries, durations } = requests('GET /report', 10, [[10, 15], [11, 5]], 100);
+  // a query of the ORM's own (no application frame) that waited most of all
+  const orm = queries.filter((q) => q.callsite.line === 10).map((q) => ({ ...q, callsite: null, poolWaitMs: 50 }));
+  const [f] = detect([...queries, ...orm], durations);
+  assert.deepEqual(f.location, { file: FILE, line: 10, column: 3 });
+});
