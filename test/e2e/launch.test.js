@@ -119,6 +119,7 @@ test('launch the current file with profiling: N+1 problem on its line, process i
     for (const id of Object.keys(before.charts)) {
       assert.notEqual(afterTwo.charts[id].hash, before.charts[id].hash, `the ${id} chart was redrawn`);
     }
+    assert.equal(afterTwo.charts.cache, undefined, 'no cache chart for an app that reads no cache');
     const http = { before: before.charts.http.colored, after: afterTwo.charts.http.colored };
     assert.ok(http.after > 1.5 * http.before + 100, `the requests chart draws the load (coloured pixels before and after): ${JSON.stringify(http)}`);
     assert.ok(afterTwo.findings > 0, 'the charts panel lists the findings');

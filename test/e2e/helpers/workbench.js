@@ -202,6 +202,8 @@ class Workbench {
     return frame.evaluate(() => {
       const charts = {};
       for (const c of document.querySelectorAll('canvas[data-chart]')) {
+        // a hidden chart (the cache chart of an app that reads no cache) has no pixels to read
+        if (c.width === 0 || c.height === 0 || c.closest('[hidden]')) continue;
         const ctx = c.getContext('2d');
         const { data } = ctx.getImageData(0, 0, c.width, c.height);
         let hash = 0;
