@@ -5,7 +5,7 @@ import { bytes, count, ms } from './format';
  * The live charts, each reading the host's compact tuples (see chart-feed-types). The cache
  * chart shows only for a process that read a cache.
  */
-export const CHART_SPECS: Record<'heap' | 'gc' | 'loop' | 'http' | 'cache', ChartSpec> = {
+export const CHART_SPECS: Record<'heap' | 'gc' | 'loop' | 'http' | 'cache' | 'pool', ChartSpec> = {
   heap: {
     title: 'Memory',
     y: bytes,
@@ -52,6 +52,16 @@ export const CHART_SPECS: Record<'heap' | 'gc' | 'loop' | 'http' | 'cache', Char
       { label: 'hits/s', source: 'cache', y: (p) => p[1], color: 'green', type: 'line' },
       { label: 'misses/s', source: 'cache', y: (p) => p[2], color: 'red', type: 'line' },
       { label: 'hit rate', source: 'cache', y: (p) => (p[1] + p[2] > 0 ? p[1] / (p[1] + p[2]) : null), color: 'blue', type: 'line', axis: 'y1' },
+    ],
+  },
+  pool: {
+    title: 'Database pool',
+    y: count,
+    datasets: [
+      { label: 'in use', source: 'pool', y: (p) => p[1], color: 'blue', type: 'line' },
+      { label: 'open', source: 'pool', y: (p) => p[2], color: 'green', type: 'line' },
+      { label: 'waiting', source: 'pool', y: (p) => p[3], color: 'red', type: 'line' },
+      { label: 'max', source: 'pool', y: (p) => (p[4] > 0 ? p[4] : null), color: 'purple', type: 'line' },
     ],
   },
 };

@@ -47,11 +47,16 @@ const charts = Object.entries(CHART_SPECS).map(([id, spec]) => {
   return { id, card, chart: new LiveChart(canvas, spec, palette) };
 });
 const cacheCard = charts.find((c) => c.id === 'cache')!.card;
+const poolCard = charts.find((c) => c.id === 'pool')!.card;
 cacheCard.hidden = true;
+poolCard.hidden = true;
 
+/** The cache and pool charts show only for a process that read a cache or has a pool. */
 function showCacheChart(pid: number | undefined): void {
-  const shown = pid !== undefined && model.readsCache(pid);
-  if (cacheCard.hidden === shown) cacheCard.hidden = !shown;
+  const cache = pid !== undefined && model.readsCache(pid);
+  if (cacheCard.hidden === cache) cacheCard.hidden = !cache;
+  const pool = pid !== undefined && model.hasPool(pid);
+  if (poolCard.hidden === pool) poolCard.hidden = !pool;
 }
 const queryTable = new QueryTable();
 const findingList = new FindingList((f) => f.location && post({ type: 'open', file: f.location.file, line: f.location.line, column: f.location.column }));

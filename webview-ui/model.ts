@@ -9,7 +9,7 @@ import type {
   SeriesPoints,
 } from '../src/protocol/chart-messages';
 
-const NAMES: SeriesName[] = ['memory', 'gcMarks', 'gcPauses', 'eventLoop', 'http', 'cache'];
+const NAMES: SeriesName[] = ['memory', 'gcMarks', 'gcPauses', 'eventLoop', 'http', 'cache', 'pool'];
 const PROVISIONAL: ProvisionalSeriesName[] = ['gcPauses', 'http', 'cache'];
 
 interface ProcessData {
@@ -80,6 +80,11 @@ export class PanelModel {
     return this.data.get(pid);
   }
 
+  /** Whether the process reported a database pool (its pool chart is shown only then). */
+  hasPool(pid: number): boolean {
+    return (this.data.get(pid)?.series.pool.length ?? 0) > 0;
+  }
+
   /** Whether the process read a cache (its cache chart is shown only then). */
   readsCache(pid: number): boolean {
     const d = this.data.get(pid);
@@ -94,7 +99,7 @@ export class PanelModel {
 
   private of(pid: number): ProcessData {
     let d = this.data.get(pid);
-    if (!d) this.data.set(pid, (d = { series: { memory: [], gcMarks: [], gcPauses: [], eventLoop: [], http: [], cache: [] }, provisional: {}, queries: [], lastT: 0 }));
+    if (!d) this.data.set(pid, (d = { series: { memory: [], gcMarks: [], gcPauses: [], eventLoop: [], http: [], cache: [], pool: [] }, provisional: {}, queries: [], lastT: 0 }));
     return d;
   }
 

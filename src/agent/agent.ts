@@ -105,11 +105,13 @@ export function startAgent(config: AgentConfig): RunningAgent {
   attempt(() => installHeapSampling(context));
   attempt(() => installHeapSnapshot(context));
   attempt(() => installCpuProfile(context));
-  if (options.probes.queries) attempt(() => installQueryProbes(context));
+  let queries: { flush(): void } | null = null;
+  if (options.probes.queries) attempt(() => (queries = installQueryProbes(context)));
 
   installLifecycle(transport, (exitCode) => {
     attempt(() => http?.flush());
     attempt(() => gc?.flush());
+    attempt(() => queries?.flush());
     attempt(sampleMemory);
     transport.emit(exitCode === undefined ? { type: 'bye', pid, t: now() } : { type: 'bye', pid, t: now(), exitCode });
   });

@@ -16,6 +16,8 @@ export type EventLoopPoint = [number, number, number, number];
 export type HttpPoint = [number, number, number, number];
 /** [secondStart, hits, misses] — cache reads (Redis GET, MGET keys, …) answered within one second */
 export type CachePoint = [number, number, number];
+/** [t, inUse, size, waiting, max] — the process's database pools summed at a moment (max 0: unknown) */
+export type PoolPoint = [number, number, number, number, number];
 
 export interface SeriesPoints {
   memory: MemoryPoint[];
@@ -24,6 +26,7 @@ export interface SeriesPoints {
   eventLoop: EventLoopPoint[];
   http: HttpPoint[];
   cache: CachePoint[];
+  pool: PoolPoint[];
 }
 
 export type SeriesName = keyof SeriesPoints;

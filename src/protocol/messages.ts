@@ -217,6 +217,30 @@ export interface QueryMessage {
   poolMax?: number;
 }
 
+/** One database pool of the app at a moment: its connections and the queries waiting for one. */
+export interface PoolStat {
+  /** the agent's number for the pool, stable for the process's life */
+  id: number;
+  /** the pool's library: pg-pool, mysql2, knex (tarn), sequelize */
+  driver: string;
+  /** its size limit, when it says */
+  max: number | null;
+  /** connections open */
+  size: number;
+  /** connections checked out */
+  inUse: number;
+  /** acquisitions waiting for a connection */
+  waiting: number;
+}
+
+/** The app's pools, sent once a second while any of them changed (never while none exists). */
+export interface PoolsMessage {
+  type: 'pools';
+  pid: number;
+  t: number;
+  pools: PoolStat[];
+}
+
 export interface ListenMessage {
   type: 'listen';
   pid: number;
@@ -321,6 +345,7 @@ export type AgentMessage =
   | HttpSummaryMessage
   | GcSummaryMessage
   | QueryMessage
+  | PoolsMessage
   | ListenMessage
   | DroppedMessage
   | ByeMessage

@@ -21,6 +21,7 @@ type FieldKind =
   | 'heapSite[]'
   | 'summaryRoute[]'
   | 'gcPauses[]'
+  | 'poolStats[]'
   | 'any';
 
 interface FieldSpec {
@@ -101,6 +102,7 @@ const SCHEMAS: Record<AgentMessage['type'], Record<string, FieldSpec>> = {
     poolWaitMs: opt({ kind: 'nonNegative' }),
     poolMax: opt(count),
   },
+  pools: { ...base, pools: { kind: 'poolStats[]' } },
   listen: { ...base, port: int, address: str },
   dropped: { ...base, count: int },
   bye: { ...base, exitCode: opt(int) },
@@ -241,9 +243,30 @@ function checkField(value: unknown, spec: FieldSpec): boolean {
       return isSummaryList(value, MAX_SUMMARY_ROUTES, isRouteHead);
     case 'gcPauses[]':
       return isSummaryList(value, GC_KINDS.length, isGcHead);
+    case 'poolStats[]':
+      return Array.isArray(value) && value.length <= MAX_POOLS && value.every(isPoolStat);
     case 'any':
       return true;
   }
+}
+
+/** Pools one message may describe: an app has a few; the agent tracks at most this many. */
+const MAX_POOLS = 64;
+
+const isCount = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0;
+
+function isPoolStat(p: unknown): boolean {
+  if (p === null || typeof p !== 'object') return false;
+  const s = p as Record<string, unknown>;
+  return (
+    isCount(s.id) &&
+    typeof s.driver === 'string' &&
+    s.driver.length <= 32 &&
+    (s.max === null || (isCount(s.max) && (s.max as number) > 0)) &&
+    isCount(s.size) &&
+    isCount(s.inUse) &&
+    isCount(s.waiting)
+  );
 }
 
 export type Validated<T> = { ok: true; value: T } | { ok: false; reason: string };

@@ -127,9 +127,11 @@ function messages(now) {
   const httpPts = [];
   const gcPauses = [];
   const cache = [];
+  const pool = [];
   for (let i = 0; i < 60; i++) {
     const t = t0 + i * 1000;
     cache.push([t, 40 + (i % 5), 10 + (i % 3)]);
+    pool.push([t, 2, 2, i % 7, 2]);
     memory.push([t, 20e6 + i * 4e5, 40e6, 80e6 + i * 1e5, 2e6]);
     eventLoop.push([t, 1 + (i % 3) * 0.2, 4 + (i % 7), 12 + (i % 11)]);
     httpPts.push([t, 50 + (i % 10) * 5, 8 + (i % 4), i % 15 === 0 ? 1 : 0]);
@@ -140,7 +142,7 @@ function messages(now) {
     type: 'reset',
     windowMs: 5 * 60_000,
     processes: [{ pid: PID, command: 'node server.js', startedAt: t0 - 1000, ended: false }],
-    series: [{ pid: PID, memory, gcMarks, gcPauses, eventLoop, http: httpPts, cache }],
+    series: [{ pid: PID, memory, gcMarks, gcPauses, eventLoop, http: httpPts, cache, pool }],
     queries: { [PID]: [{ fingerprint: 'select * from comments where post_id = ?', db: 'postgres', count: 1200, totalMs: 2400, meanMs: 2, p95Ms: 4.1, maxMs: 9 }] },
     findings: [{ id: 'f1', kind: 'n-plus-one', severity: 'warning', message: '20 queries "select * from comments where post_id = ?" per GET /posts', pid: PID, location: { file: FILE, line: 42, column: 17 } }],
   };
@@ -148,7 +150,7 @@ function messages(now) {
     const t = t0 + (59 + k) * 1000;
     return {
       type: 'append',
-      series: [{ pid: PID, memory: [[t, 60e6 + k * 5e6, 90e6, 95e6, 2e6]], gcMarks: [], gcPauses: [[t, 2, 0, 1]], eventLoop: [[t, 1, 30, 60]], http: [[t, 180, 25, 0]], cache: [[t, 30, 30]] }],
+      series: [{ pid: PID, memory: [[t, 60e6 + k * 5e6, 90e6, 95e6, 2e6]], gcMarks: [], gcPauses: [[t, 2, 0, 1]], eventLoop: [[t, 1, 30, 60]], http: [[t, 180, 25, 0]], cache: [[t, 30, 30]], pool: [[t, 2, 2, 9, 2]] }],
     };
   };
   return { reset, append };
@@ -200,6 +202,8 @@ test('the charts page draws live data under the strict CSP, follows the theme, a
   const empty = await pixels();
   const cacheHidden = () => page.evaluate(() => document.querySelector('canvas[data-chart="cache"]').closest('.chart-card').hidden);
   assert.equal(await cacheHidden(), true, 'no cache chart while no process read a cache');
+  const poolHidden = () => page.evaluate(() => document.querySelector('canvas[data-chart="pool"]').closest('.chart-card').hidden);
+  assert.equal(await poolHidden(), true, 'no pool chart while no process has a database pool');
   const { reset, append } = messages(Date.now());
   await page.evaluate((m) => window.postMessage(m, '*'), reset);
   await page.waitForFunction(() => [...document.querySelectorAll('canvas[data-chart]')].every((c) => Number(c.dataset.points) > 0));
@@ -208,6 +212,8 @@ test('the charts page draws live data under the strict CSP, follows the theme, a
   assert.equal(afterReset.heap, 60 * 4 + 6, 'heap used, total, RSS, external and 6 major GC marks');
   assert.equal(afterReset.cache, 60 * 3, 'hits/s, misses/s and the hit rate of each second');
   assert.equal(await cacheHidden(), false, 'the cache chart shows once the process read a cache');
+  assert.equal(afterReset.pool, 60 * 4, 'in use, open, waiting and max at each sample');
+  assert.equal(await poolHidden(), false, 'the pool chart shows once the process has a pool');
   const drawn = await pixels();
   assert.ok(drawn.ink > empty.ink + 1000, `the heap chart drew (${empty.ink} → ${drawn.ink} painted pixels)`);
 
@@ -216,7 +222,7 @@ test('the charts page draws live data under the strict CSP, follows the theme, a
     await page.evaluate((m) => window.postMessage(m, '*'), append(k));
     await page.waitForFunction((n) => Number(document.querySelector('canvas[data-chart="heap"]').dataset.points) === n, afterReset.heap + 4 * k);
     const now = await points();
-    for (const id of ['gc', 'loop', 'http', 'cache']) assert.ok(now[id] > afterReset[id], `${id} grew after update ${k}`);
+    for (const id of ['gc', 'loop', 'http', 'cache', 'pool']) assert.ok(now[id] > afterReset[id], `${id} grew after update ${k}`);
     const px = await pixels();
     assert.notEqual(px.hash, last.hash, `the heap chart changed after update ${k}`);
     last = px;

@@ -13,6 +13,7 @@ import { Handoffs } from './handoff';
 import { ModuleWatcher, mysql2HasTracing, type Target } from './module-hook';
 import { bluebirdTarget, ormEntryTargets, prismaGetClientWrapper, prismaRuntimeTransform } from './orm-entries';
 import { patchKnexClient, patchSequelizeConnectionManager } from './pool-acquire';
+import { sample as samplePools, startPoolGauges } from './pool-gauges';
 import { QueryRecorder } from './recorder';
 
 const INSTALLED = Symbol.for('perf-lens.queries');
@@ -22,11 +23,13 @@ const INSTALLED = Symbol.for('perf-lens.queries');
  * run on them) the mariadb connector's, and every ioredis and node-redis command with its application call site. Once per process; the agent calls it inside
  * try/catch when `options.probes.queries` is on.
  */
-export function installQueryProbes(ctx: AgentContext): void {
+export function installQueryProbes(ctx: AgentContext): { flush(): void } {
+  const flush = { flush: () => void samplePools() };
   const g = globalThis as Record<symbol, unknown>;
-  if (g[INSTALLED]) return;
+  if (g[INSTALLED]) return flush;
   g[INSTALLED] = true;
   const recorder = new QueryRecorder(ctx);
+  startPoolGauges(ctx);
   const handoffs = new Handoffs();
   const sep = String.raw`[\\/]`;
   const file = (parts: string) => new RegExp(`${sep}node_modules${sep}${parts.split('/').join(sep)}$`);
@@ -100,4 +103,5 @@ export function installQueryProbes(ctx: AgentContext): void {
     // mariadb 3.5 under `import`: lib/ as ES modules
     { url: esm('mariadb/lib/(?:connection|connection-promise|connection-callback|pool-promise|pool-callback)\\.js'), patch: activating((ns) => mariadb.patchClass(ns.default)) },
   ]);
+  return flush;
 }

@@ -1,4 +1,5 @@
 import type { Pending } from './recorder';
+import { followPool, type PoolDriver } from './pool-gauges';
 import { isThenable, wrapMethod } from './wrap';
 
 /**
@@ -22,10 +23,15 @@ function positiveInt(value: unknown): number | undefined {
 }
 
 /** Wraps `name` (a method returning a promise of a connection) to mark the connection with its wait. */
-function markOnResolve(proto: unknown, name: string, now: Clock, maxOf: (self: unknown) => number | undefined): boolean {
+function markOnResolve(proto: unknown, name: string, now: Clock, maxOf: (self: unknown) => number | undefined, driver: PoolDriver): boolean {
   return wrapMethod(proto as object, name, (original) =>
     function acquire(this: unknown) {
       const started = now();
+      try {
+        followPool((this as { pool?: unknown } | null)?.pool, driver);
+      } catch {
+        /* a client without a pool yet */
+      }
       const result = original.apply(this, arguments as unknown as unknown[]);
       try {
         if (isThenable(result)) {
@@ -54,15 +60,19 @@ function markOnResolve(proto: unknown, name: string, now: Clock, maxOf: (self: u
 /** knex's Client (lib/client.js): `acquireConnection()` waits for the tarn pool. */
 export function patchKnexClient(Client: unknown, now: Clock): boolean {
   if (typeof Client !== 'function') return false;
-  return markOnResolve(Client.prototype, 'acquireConnection', now, (self) => positiveInt((self as { pool?: { max?: unknown } } | null)?.pool?.max));
+  return markOnResolve(Client.prototype, 'acquireConnection', now, (self) => positiveInt((self as { pool?: { max?: unknown } } | null)?.pool?.max), 'knex');
 }
 
 /** Sequelize's ConnectionManager (dialects/abstract): `getConnection()` waits for its pool. */
 export function patchSequelizeConnectionManager(exports: unknown, now: Clock): boolean {
   const Manager = (exports as { ConnectionManager?: unknown } | null)?.ConnectionManager ?? exports;
   if (typeof Manager !== 'function') return false;
-  return markOnResolve(Manager.prototype, 'getConnection', now, (self) =>
-    positiveInt((self as { config?: { pool?: { max?: unknown } } } | null)?.config?.pool?.max),
+  return markOnResolve(
+    Manager.prototype,
+    'getConnection',
+    now,
+    (self) => positiveInt((self as { config?: { pool?: { max?: unknown } } } | null)?.config?.pool?.max),
+    'sequelize',
   );
 }
 

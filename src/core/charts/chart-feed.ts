@@ -6,7 +6,7 @@ import { percentileSorted } from '../stats/percentile';
 import { round3 } from '../util/units';
 import { SecondBuckets } from './chart-feed-buckets';
 import { QueryTotals } from './chart-feed-queries';
-import type { AppendMessage, CachePoint, GcPausePoint, HttpPoint, ProcessInfo, ProcessSeries, ProvisionalPoints, QueryRow, SeriesName, SeriesPoints } from '../../protocol/chart-messages';
+import type { AppendMessage, CachePoint, PoolPoint, GcPausePoint, HttpPoint, ProcessInfo, ProcessSeries, ProvisionalPoints, QueryRow, SeriesName, SeriesPoints } from '../../protocol/chart-messages';
 
 export * from '../../protocol/chart-messages';
 
@@ -35,7 +35,7 @@ export type FeedSession = Pick<Session, 'pid' | 'command' | 'startedAt' | 'ended
 
 /** durations kept per second for its p95 */
 const MAX_DURATIONS_PER_SECOND = 10_000;
-const SERIES: SeriesName[] = ['memory', 'gcMarks', 'gcPauses', 'eventLoop', 'http', 'cache'];
+const SERIES: SeriesName[] = ['memory', 'gcMarks', 'gcPauses', 'eventLoop', 'http', 'cache', 'pool'];
 
 type Buffers = { [K in SeriesName]: RingBuffer<SeriesPoints[K][number]> };
 
@@ -81,6 +81,7 @@ class ProcessFeed {
       eventLoop: new RingBuffer(maxPoints),
       http: new RingBuffer(maxPoints),
       cache: new RingBuffer(maxPoints),
+      pool: new RingBuffer(maxPoints),
     };
     this.http = new SecondBuckets<HttpAcc, HttpPoint>(
       () => ({ count: 0, errors: 0, durations: [] }),
@@ -164,6 +165,17 @@ class ProcessFeed {
       case 'http':
         this.addHttp(msg);
         break;
+      case 'pools': {
+        const sum: PoolPoint = [msg.t, 0, 0, 0, 0];
+        for (const p of msg.pools) {
+          sum[1] += p.inUse;
+          sum[2] += p.size;
+          sum[3] += p.waiting;
+          sum[4] += p.max ?? 0;
+        }
+        this.push('pool', sum);
+        break;
+      }
       case 'query':
         this.queries.add(msg);
         if (msg.cacheHits !== undefined || msg.cacheMisses !== undefined) {
@@ -207,7 +219,7 @@ class ProcessFeed {
 }
 
 function emptySeries(): SeriesPoints {
-  return { memory: [], gcMarks: [], gcPauses: [], eventLoop: [], http: [], cache: [] };
+  return { memory: [], gcMarks: [], gcPauses: [], eventLoop: [], http: [], cache: [], pool: [] };
 }
 
 function infoOf(session: FeedSession): ProcessInfo {

@@ -2,7 +2,7 @@ import type { Finding } from '../findings/finding';
 import type { Session } from '../session/session';
 import { percentiles } from '../stats/percentile';
 import { round3 } from '../util/units';
-import type { CacheSummary, HttpSummary, ProcessReport, QueryStat, Report } from './types';
+import type { CacheSummary, HttpSummary, PoolSummary, ProcessReport, QueryStat, Report } from './types';
 
 export const TOOL_VERSION = '0.1.0';
 
@@ -36,9 +36,27 @@ function cacheSummary(session: Session): CacheSummary | undefined {
   return reads > 0 ? { reads, hits, hitRate: round3(hits / reads) } : undefined;
 }
 
+/** Each pool the process reported, with its peaks; undefined when it reported none. */
+function poolSummaries(session: Session): PoolSummary[] | undefined {
+  const byId = new Map<number, PoolSummary>();
+  for (const m of session.pools.toArray()) {
+    for (const p of m.pools) {
+      let s = byId.get(p.id);
+      if (!s) byId.set(p.id, (s = { id: p.id, driver: p.driver, max: p.max, peakSize: 0, peakInUse: 0, peakWaiting: 0, samples: 0 }));
+      s.max = p.max ?? s.max;
+      s.peakSize = Math.max(s.peakSize, p.size);
+      s.peakInUse = Math.max(s.peakInUse, p.inUse);
+      s.peakWaiting = Math.max(s.peakWaiting, p.waiting);
+      s.samples++;
+    }
+  }
+  return byId.size ? [...byId.values()].sort((a, b) => a.id - b.id) : undefined;
+}
+
 export function processReport(session: Session, aggregate?: QueryAggregator): ProcessReport {
   const ended = session.endedAt ?? session.lastT;
   const cache = cacheSummary(session);
+  const pools = poolSummaries(session);
   return {
     pid: session.pid,
     command: session.command,
@@ -56,6 +74,7 @@ export function processReport(session: Session, aggregate?: QueryAggregator): Pr
       http: httpSummary(session),
       queries: aggregate ? aggregate(session) : [],
       ...(cache && { cache }),
+      ...(pools && { pools }),
     },
     dropped: session.dropped,
   };

@@ -7,6 +7,8 @@ export interface HttpSummary { requests: number; errors: number; p50Ms: number; 
 export interface QueryStat { fingerprint: string; db: string; count: number; totalMs: number; p50Ms: number; p95Ms: number; maxMs: number }
 /** Cache reads (Redis GET, MGET keys, …) of one process: present only when it read a cache. */
 export interface CacheSummary { reads: number; hits: number; hitRate: number }
+/** One database pool of a process over the run: its limit and its busiest moments. */
+export interface PoolSummary { id: number; driver: string; max: number | null; peakSize: number; peakInUse: number; peakWaiting: number; samples: number }
 
 export interface ProcessReport {
   pid: number;
@@ -21,6 +23,7 @@ export interface ProcessReport {
     http: HttpSummary;
     queries: QueryStat[];
     cache?: CacheSummary;
+    pools?: PoolSummary[];
   };
   dropped: number;
 }

@@ -8,6 +8,7 @@ import type {
   HttpMessage,
   ListenMessage,
   MemoryMessage,
+  PoolsMessage,
   QueryMessage,
   SourceLocation,
 } from '../../protocol';
@@ -51,6 +52,8 @@ export class Session {
   readonly cpu: RingBuffer<CpuMessage>;
   readonly http: RingBuffer<HttpMessage>;
   readonly queries: RingBuffer<QueryMessage>;
+  /** the app's database pools, as they changed (at most one sample a second) */
+  readonly pools = new RingBuffer<PoolsMessage>(24 * 3600);
   readonly listens: ListenMessage[] = [];
   /** heap after a forced GC, per load round (bounded by the number of rounds asked) */
   readonly heapMeasures: HeapMeasureMessage[] = [];
@@ -125,6 +128,9 @@ export class Session {
       case 'query':
         this.queryCount++;
         this.queries.push(this.compactQuery(msg));
+        break;
+      case 'pools':
+        this.pools.push(msg);
         break;
       case 'listen':
         this.listens.push(msg);

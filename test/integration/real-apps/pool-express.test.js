@@ -26,6 +26,8 @@ after(async () => {
 });
 
 const waitsOf = (run) => run.report.findings.filter((f) => f.kind === 'pool-wait');
+/** The pool library each app's gauges name. */
+const DRIVER = { pg: 'pg-pool', knex: 'knex', sequelize: 'sequelize' };
 
 for (const lib of ['pg', 'knex', 'sequelize']) {
   const REPORTS = path.join(APP, 'services', `report-${lib}.js`);
@@ -38,8 +40,12 @@ for (const lib of ['pg', 'knex', 'sequelize']) {
       run = await profile(1);
     });
 
-    it('queries do not wait for a connection: no pool-wait finding', () => {
+    it('queries do not wait for a connection: no pool-wait finding, nothing ever waiting in the pool', () => {
       assert.deepEqual(waitsOf(run).map((f) => f.message), []);
+      const [pool, ...others] = run.report.processes[0].metrics.pools;
+      assert.deepEqual(others, []);
+      assert.deepEqual([pool.driver, pool.max, pool.peakWaiting], [DRIVER[lib], 2, 0]);
+      assert.ok(pool.peakInUse >= 1 && pool.peakInUse <= 2, `peak in use ${pool.peakInUse}`);
     });
   });
 
@@ -61,6 +67,14 @@ for (const lib of ['pg', 'knex', 'sequelize']) {
       assert.equal(f.location.file, REPORTS);
       assert.ok(lines.includes(f.location.line), `on one of the report's query lines ${lines}: ${f.location.line}`);
       assert.match(f.message, /^Requests of GET \/reports\/daily queue for a connection of a pool of 2: its queries waited [\d.]+ ms \(p95\) for one, \d+ % of a request's time \(median\); this line waited the longest\. Raise the pool's size/);
+    });
+
+    it('the pool\'s gauges show both connections in use and queries waiting, in the report and the summary', () => {
+      const [pool, ...others] = run.report.processes[0].metrics.pools;
+      assert.deepEqual(others, []);
+      assert.deepEqual([pool.driver, pool.max, pool.peakInUse, pool.peakSize], [DRIVER[lib], 2, 2, 2]);
+      assert.ok(pool.peakWaiting >= 1 && pool.peakWaiting <= 7, `peak waiting ${pool.peakWaiting}`);
+      assert.match(run.cli.stdout, new RegExp(`pool ${DRIVER[lib]} of 2: peak 2 in use of 2 open, ${pool.peakWaiting} waiting`));
     });
 
     it('a query\'s own duration leaves the wait out: each 20 ms query is timed at about 20 ms', () => {

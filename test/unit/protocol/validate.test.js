@@ -29,6 +29,7 @@ const VALID = {
   },
   query: { type: 'query', pid: 10, t: 2, durationMs: 1.2, db: 'postgres', text: 'select 1', scope: null, callsite: null, error: false },
   listen: { type: 'listen', pid: 10, t: 2, port: 3000, address: '127.0.0.1' },
+  pools: { type: 'pools', pid: 10, t: 2, pools: [{ id: 1, driver: 'pg-pool', max: 2, size: 2, inUse: 1, waiting: 0 }] },
   dropped: { type: 'dropped', pid: 10, t: 2, count: 4 },
   bye: { type: 'bye', pid: 10, t: 2 },
   heapMeasure: { type: 'heapMeasure', pid: 10, t: 2, round: 0, heapUsed: 1, heapTotal: 2, rss: 3, external: 4, arrayBuffers: 5 },
@@ -54,6 +55,7 @@ const REQUIRED = {
     scope: 'nullable-scope', callsite: 'nullable-location', error: 'boolean',
   },
   listen: { pid: 'int', t: 'number', port: 'int', address: 'string' },
+  pools: { pid: 'int', t: 'number', pools: 'poolStats[]' },
   dropped: { pid: 'int', t: 'number', count: 'int' },
   bye: { pid: 'int', t: 'number' },
   heapMeasure: { pid: 'int', t: 'number', round: 'int', heapUsed: 'number', heapTotal: 'number', rss: 'number', external: 'number', arrayBuffers: 'number' },
@@ -85,6 +87,11 @@ const WRONG = {
     [{ method: 'GET', route: '/', status: 200, durationsMs: ['1'], counts: [1] }],
     // at most a million requests in one message: it cannot expand into more
     [{ method: 'GET', route: '/', status: 200, durationsMs: [1, 2], counts: [600_000, 400_001] }],
+  ],
+  'poolStats[]': [
+    null, {}, [null], [{ id: 1, driver: 'pg-pool', max: 2, size: 2, inUse: 1 }],
+    [{ id: 1, driver: 'pg-pool', max: 0, size: 2, inUse: 1, waiting: 0 }],
+    [{ id: 1, driver: 7, max: 2, size: 2, inUse: 1, waiting: 0 }],
   ],
   'gcPauses[]': [
     null, {}, [null], [{ durationsMs: [1], counts: [1] }],
@@ -358,4 +365,17 @@ test('a query\'s cache counts are non-negative integers; its pool wait a non-neg
     assert.equal(r.ok, false, JSON.stringify(bad));
     assert.match(r.reason, /cache(Hits|Misses)|pool(WaitMs|Max)/);
   }
+});
+
+test('a pools message: counts that are non-negative integers, a max or null, a short driver name', () => {
+  const pool = { id: 1, driver: 'pg-pool', max: 2, size: 2, inUse: 2, waiting: 3 };
+  const msg = (pools) => ({ type: 'pools', pid: 1, t: 1, pools });
+  assert.equal(validateMessage(msg([pool, { ...pool, id: 2, max: null }])).ok, true);
+  assert.equal(validateMessage(msg([])).ok, true);
+  for (const bad of [{ waiting: -1 }, { inUse: 1.5 }, { max: 0 }, { driver: 'x'.repeat(40) }, { id: '1' }]) {
+    const r = validateMessage(msg([{ ...pool, ...bad }]));
+    assert.equal(r.ok, false, JSON.stringify(bad));
+    assert.match(r.reason, /pools/);
+  }
+  assert.equal(validateMessage(msg(Array.from({ length: 65 }, (_, i) => ({ ...pool, id: i })))).ok, false, 'at most 64 pools');
 });

@@ -1,6 +1,7 @@
 import * as dc from 'node:diagnostics_channel';
 import type { Handoffs } from '../handoff';
 import { takeAcquireWait } from '../pool-acquire';
+import { followPool } from '../pool-gauges';
 import type { Pending, QueryRecorder } from '../recorder';
 import { callbackIndex, endOnEvents, endingCallback, withCallback, wrapMethod } from '../wrap';
 
@@ -157,8 +158,15 @@ export class Mysql2Capture {
   patchPool(Pool: unknown): boolean {
     if (typeof Pool !== 'function') return false;
     const { recorder, handoffs } = this;
+    wrapMethod(Pool.prototype, 'getConnection', (original) =>
+      function getConnection(this: unknown) {
+        followPool(this, 'mysql2');
+        return original.apply(this, arguments as unknown as unknown[]);
+      },
+    );
     const a = wrapMethod(Pool.prototype, 'query', (original) =>
       function query(this: unknown, sql: unknown, values: unknown) {
+        followPool(this, 'mysql2');
         let pending: Pending | null = null;
         try {
           if (sql != null) {
@@ -180,6 +188,7 @@ export class Mysql2Capture {
     );
     const b = wrapMethod(Pool.prototype, 'execute', (original) =>
       function execute(this: unknown, sql: unknown, values: unknown) {
+        followPool(this, 'mysql2');
         let pending: Pending | null = null;
         let token: ReturnType<Handoffs['put']> = null;
         try {

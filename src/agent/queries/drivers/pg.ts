@@ -1,5 +1,6 @@
 import type { Handoffs } from '../handoff';
 import { takeAcquireWait } from '../pool-acquire';
+import { followPool } from '../pool-gauges';
 import type { Pending, QueryRecorder } from '../recorder';
 import {
   callbackIndex,
@@ -116,8 +117,16 @@ function track(
 
 export function patchPgPool(Pool: unknown, recorder: QueryRecorder, handoffs: Handoffs): boolean {
   if (typeof Pool !== 'function') return false;
+  // checkouts of the app's own (transactions) make the pool known to the gauges too
+  wrapMethod(Pool.prototype, 'connect', (original) =>
+    function connect(this: unknown) {
+      followPool(this, 'pg-pool');
+      return original.apply(this, arguments as unknown as unknown[]);
+    },
+  );
   return wrapMethod(Pool.prototype, 'query', (original) =>
     function query(this: unknown, text: unknown, values: unknown) {
+      followPool(this, 'pg-pool');
       let pending: Pending | null = null;
       let token: ReturnType<Handoffs['put']> = null;
       const handedValues = typeof values === 'function' ? undefined : values;

@@ -33,6 +33,9 @@ export function formatSummary(report: Report, root: string): string {
         (m.cache ? `  cache hits ${(m.cache.hitRate * 100).toFixed(1)} % of ${m.cache.reads} reads` : '') +
         (p.dropped ? `  dropped ${p.dropped} messages` : ''),
     );
+    for (const pool of m.pools ?? []) {
+      lines.push(`    pool ${pool.driver}${pool.max !== null ? ` of ${pool.max}` : ''}: peak ${pool.peakInUse} in use of ${pool.peakSize} open, ${pool.peakWaiting} waiting`);
+    }
   }
   if (report.findings.length === 0) {
     lines.push('No findings.');

@@ -343,3 +343,14 @@ test('cache reads become hits and misses per second, and only for a process that
   ]);
   assert.deepEqual(feed.snapshot().series[0].cache.map((p) => p[1] + p[2]), [5, 1, 0]);
 });
+
+test('database pools become one point per sample: in use, open, waiting and max summed over the pools', () => {
+  const { store, feed } = setup();
+  store.ingest(hello());
+  store.ingest({ type: 'pools', pid: PID, t: T0 + 1000, pools: [{ id: 1, driver: 'pg-pool', max: 2, size: 2, inUse: 2, waiting: 5 }] });
+  store.ingest({ type: 'pools', pid: PID, t: T0 + 2000, pools: [{ id: 1, driver: 'pg-pool', max: 2, size: 2, inUse: 1, waiting: 0 }, { id: 2, driver: 'knex', max: null, size: 1, inUse: 1, waiting: 1 }] });
+  assert.deepEqual(seriesOf(feed.takeUpdate(T0 + 2100)).pool, [
+    [T0 + 1000, 2, 2, 5, 2],
+    [T0 + 2000, 2, 3, 1, 2],
+  ]);
+});
