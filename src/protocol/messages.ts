@@ -215,6 +215,8 @@ export interface QueryMessage {
   poolWaitMs?: number;
   /** that pool's size limit (its max / connectionLimit), when known */
   poolMax?: number;
+  /** the agent's number for the connection it ran on (pg, mysql2): a transaction's queries share it */
+  conn?: number;
 }
 
 /** One database pool of the app at a moment: its connections and the queries waiting for one. */

@@ -101,6 +101,7 @@ const SCHEMAS: Record<AgentMessage['type'], Record<string, FieldSpec>> = {
     cacheMisses: opt(count),
     poolWaitMs: opt({ kind: 'nonNegative' }),
     poolMax: opt(count),
+    conn: opt(count),
   },
   pools: { ...base, pools: { kind: 'poolStats[]' } },
   listen: { ...base, port: int, address: str },

@@ -76,6 +76,20 @@ export function patchSequelizeConnectionManager(exports: unknown, now: Clock): b
   );
 }
 
+const connIds = new WeakMap<object, number>();
+let nextConnId = 1;
+
+/**
+ * The agent's number for a database connection (a pg Client, a mysql2 Connection): the core
+ * follows a transaction's queries on one connection with it.
+ */
+export function connectionId(connection: unknown): number | undefined {
+  if (connection === null || typeof connection !== 'object') return undefined;
+  let id = connIds.get(connection);
+  if (id === undefined) connIds.set(connection, (id = nextConnId++));
+  return id;
+}
+
 /** Moves the wait left on `connection` by its acquisition into the query about to run on it. */
 export function takeAcquireWait(connection: unknown, pending: Pending): void {
   if (connection === null || typeof connection !== 'object') return;

@@ -30,6 +30,8 @@ export interface Pending {
   poolWaitMs?: number;
   /** the size limit of the pool it went through, when the pool says */
   poolMax?: number;
+  /** the agent's number for the connection it ran on */
+  conn?: number;
 }
 
 /**
@@ -143,6 +145,7 @@ export class QueryRecorder {
       if (pending.cacheMisses !== undefined) message.cacheMisses = pending.cacheMisses;
       if (pending.poolWaitMs !== undefined) message.poolWaitMs = pending.poolWaitMs;
       if (pending.poolMax !== undefined) message.poolMax = pending.poolMax;
+      if (pending.conn !== undefined) message.conn = pending.conn;
       this.ctx.emit(message);
     } catch {
       /* never into the app */

@@ -10,6 +10,7 @@ import { pickOptions } from './detector';
 import { groupByScope, lineKey, requestDurationsFromHttp, scopeNamesFromHttp, type AnalyzedQuery } from './query-scopes';
 import { detectSlowQueries } from './slow-query';
 import { detectPoolWaits } from './pool-wait';
+import { detectHeldConnections } from './held-connection';
 
 export interface QueryDetectorOptions {
   /** repeats of one fingerprint from one call site in one scope that make an N+1 */
@@ -34,6 +35,8 @@ export interface QueryDetectorOptions {
   poolWaitMs: number;
   /** … as an error when its requests spend at least this share (0..1) of their time waiting */
   poolWaitErrorShare: number;
+  /** a transaction with no query of its own for this long (ms) while others wait for a connection is reported */
+  heldConnectionMs: number;
   /** honour `perf-lens-ignore` comments in the source */
   ignoreComments: boolean;
   /** reads source files for ignore comments (default: from disk) */
@@ -56,11 +59,12 @@ export const DEFAULT_QUERY_DETECTOR_OPTIONS: Readonly<QueryDetectorOptions> = Ob
   burstGapMs: 100,
   poolWaitMs: 10,
   poolWaitErrorShare: 0.3,
+  heldConnectionMs: 50,
   ignoreComments: true,
 });
 
 const ALL_KINDS: ReadonlySet<FindingKind> = new Set<FindingKind>(FINDING_KINDS);
-const KIND_ORDER: Record<string, number> = { 'n-plus-one': 0, 'slow-query': 1, 'duplicate-query': 2, 'pool-wait': 3 };
+const KIND_ORDER: Record<string, number> = { 'n-plus-one': 0, 'slow-query': 1, 'duplicate-query': 2, 'pool-wait': 3, 'held-connection': 4 };
 
 /** Options with unknown or non-numeric values replaced by the defaults. */
 function resolve(options: Partial<QueryDetectorOptions> | undefined): QueryDetectorOptions {
@@ -105,6 +109,7 @@ export function detectQueryFindings(
     ...detectSlowQueries(pid, analyzed, o),
     ...detectDuplicateQueries(pid, scopes, o, reported),
     ...detectPoolWaits(pid, scopes, o),
+    ...detectHeldConnections(pid, scopes, o),
   ];
   if (o.ignoreComments) {
     const ignore = new IgnoreComments(ALL_KINDS, o.readSource);
@@ -122,7 +127,7 @@ export function detectQueryFindings(
 
 const QUERY_OPTION_KEYS: (keyof QueryDetectorOptions)[] = [
   'nPlusOneMinCount', 'nPlusOneWarningMs', 'nPlusOneErrorMs', 'nPlusOneErrorShare', 'slowQueryMs', 'slowQueryErrorMs',
-  'duplicateMinCount', 'duplicateWarningCount', 'burstGapMs', 'poolWaitMs', 'poolWaitErrorShare', 'ignoreComments',
+  'duplicateMinCount', 'duplicateWarningCount', 'burstGapMs', 'poolWaitMs', 'poolWaitErrorShare', 'heldConnectionMs', 'ignoreComments',
 ];
 
 /** The query detectors over one session, its scopes named after their routes. */

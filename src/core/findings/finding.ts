@@ -10,11 +10,12 @@ export type FindingKind =
   | 'gc-pressure'
   | 'event-loop-block'
   | 'heap-limit'
-  | 'pool-wait';
+  | 'pool-wait'
+  | 'held-connection';
 
 /** Every kind, as `--fail-on` and the settings name them. */
 export const FINDING_KINDS: readonly FindingKind[] = [
-  'n-plus-one', 'slow-query', 'duplicate-query', 'pool-wait', 'leak', 'heap-growth', 'gc-pressure', 'event-loop-block', 'heap-limit',
+  'n-plus-one', 'slow-query', 'duplicate-query', 'pool-wait', 'held-connection', 'leak', 'heap-growth', 'gc-pressure', 'event-loop-block', 'heap-limit',
 ];
 
 export type Severity = 'error' | 'warning' | 'info';

@@ -4,6 +4,7 @@ export const KIND_TITLES: Readonly<Record<string, string>> = Object.freeze({
   'slow-query': 'Slow queries',
   'duplicate-query': 'Duplicate queries',
   'pool-wait': 'Waits for a pooled connection',
+  'held-connection': 'Transactions held open across other work',
   leak: 'Memory leaks',
   'heap-growth': 'Heap growth',
   'heap-limit': 'Heap near its limit',

@@ -84,3 +84,33 @@ for (const lib of ['pg', 'knex', 'sequelize']) {
     });
   });
 }
+
+describe('pool-express: a transaction held open across an HTTP call', () => {
+  const SHIPPING = path.join(APP, 'services', 'shipping-service.js');
+  const plan = [
+    { method: 'POST', path: '/reports/ship/7', times: 12 },
+    { path: '/reports/status', times: 24 },
+  ];
+  const ship = (concurrency) =>
+    profileApp({ entry: path.join(APP, 'server.js'), root: APP, env: { DATABASE_URL: pg.connectionString, POOL_LIB: 'pg' }, concurrency, requests: plan, timeoutMs: 120_000 });
+
+  it('one client at a time: the transaction idles but nobody waits, so no held-connection finding', async () => {
+    const run = await ship(1);
+    assert.deepEqual(run.findings('held-connection').map((f) => f.message), []);
+  });
+
+  it('8 clients: the idle transaction is a finding on the line before the idle span, with the queries it kept waiting', async () => {
+    const run = await ship(8);
+    const found = run.findings('held-connection');
+    assert.equal(found.length, 1, run.describe());
+    const [f] = found;
+    const lock = markerAt(SHIPPING, 'ship-lock');
+    assert.deepEqual([f.location.file, f.location.line], [SHIPPING, lock.line]);
+    assert.equal(f.data.scope, 'POST /reports/ship/:id');
+    assert.equal(f.data.poolMax, 2);
+    assert.ok(f.data.idleP95Ms >= 55, `idle p95 ${f.data.idleP95Ms}`);
+    assert.ok(f.data.holds >= 1 && f.data.holds <= 12, `holds ${f.data.holds}`);
+    assert.ok(f.data.waitingQueries >= 1, `waiting ${f.data.waitingQueries}`);
+    assert.match(f.message, /^In POST \/reports\/ship\/:id, the transaction stays open [\d.]+ ms \(p95 of \d+\) after this query with no query of its own, holding one of the pool's 2 connections while \d+ quer(y|ies) of other requests waited for one/);
+  });
+});

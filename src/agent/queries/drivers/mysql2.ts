@@ -1,6 +1,6 @@
 import * as dc from 'node:diagnostics_channel';
 import type { Handoffs } from '../handoff';
-import { takeAcquireWait } from '../pool-acquire';
+import { connectionId, takeAcquireWait } from '../pool-acquire';
 import { followPool } from '../pool-gauges';
 import type { Pending, QueryRecorder } from '../recorder';
 import { callbackIndex, endOnEvents, endingCallback, withCallback, wrapMethod } from '../wrap';
@@ -114,6 +114,7 @@ export class Mysql2Capture {
           pending = recorder.begin('mysql', sqlOf(sql), valuesOf(sql, values), method);
           takeAcquireWait(this, pending);
         }
+        if (pending !== null) pending.conn = connectionId(this);
       } catch {
         pending = null;
       }

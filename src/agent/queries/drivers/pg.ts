@@ -1,5 +1,5 @@
 import type { Handoffs } from '../handoff';
-import { takeAcquireWait } from '../pool-acquire';
+import { connectionId, takeAcquireWait } from '../pool-acquire';
 import { followPool } from '../pool-gauges';
 import type { Pending, QueryRecorder } from '../recorder';
 import {
@@ -51,6 +51,7 @@ export function patchPgClient(Client: unknown, recorder: QueryRecorder, handoffs
           pending = recorder.begin('postgres', sqlOf(config), valuesOf(config, values), query);
           takeAcquireWait(this, pending);
         }
+        if (pending !== null) pending.conn = connectionId(this);
       } catch {
         pending = null;
       }

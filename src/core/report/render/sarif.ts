@@ -9,6 +9,7 @@ const RULES: Record<string, string> = {
   'slow-query': 'A query took longer than the threshold.',
   'duplicate-query': 'The same query with the same parameters ran several times in one scope.',
   'pool-wait': 'Requests of a route wait for a free connection of a database pool.',
+  'held-connection': 'A transaction stays open across work that is not the database\'s while other requests wait for a pooled connection.',
   leak: 'Live memory allocated at this line keeps growing.',
   'heap-growth': 'The heap after garbage collection keeps growing.',
   'gc-pressure': 'Garbage collection takes a large share of the time.',
