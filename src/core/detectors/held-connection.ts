@@ -84,11 +84,23 @@ export function detectHeldConnections(pid: number, scopes: readonly QueryScopeGr
       if (typeof wait === 'number' && wait > 0) waits.push({ scopeKey: scope.key, start: a.q.t - wait, end: a.q.t });
     }
   }
+  // by end time, so each span looks only at the waits that can overlap it
+  waits.sort((x, y) => x.end - y.end);
+  let longest = 0;
+  for (const w of waits) longest = Math.max(longest, w.end - w.start);
   const byLine = new Map<string, { spans: IdleSpan[]; waitedMs: number; waiting: number }>();
   for (const span of spans) {
     let waitedMs = 0;
     let waiting = 0;
-    for (const w of waits) {
+    let lo = 0;
+    let hi = waits.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (waits[mid].end <= span.start) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < waits.length && waits[i].end < span.end + longest; i++) {
+      const w = waits[i];
       if (w.scopeKey === span.scope.key) continue;
       const overlap = Math.min(w.end, span.end) - Math.max(w.start, span.start);
       if (overlap > 0) {
