@@ -3,6 +3,8 @@ import type { Transport } from './transport';
 
 /** Longest a short script is kept alive at its end for the agent's first connection. */
 const CONNECT_GRACE_MS = 1000;
+/** Longest it is kept alive at its end for its last messages to be written. */
+const DRAIN_MAX_MS = 2000;
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
 /**
@@ -19,9 +21,15 @@ export function installLifecycle(transport: Transport, bye: (exitCode?: number) 
     transport.flushNow();
   };
 
-  process.once('beforeExit', () => {
+  // beforeExit comes again each time the loop empties: one deadline for all of them
+  let drainDeadline = 0;
+  process.on('beforeExit', () => {
     try {
-      transport.holdForConnection(CONNECT_GRACE_MS);
+      if (drainDeadline === 0) {
+        drainDeadline = Date.now() + DRAIN_MAX_MS;
+        transport.holdForConnection(CONNECT_GRACE_MS); // once: a server that never answers gets one grace
+      }
+      transport.holdForDrain(drainDeadline);
     } catch {
       /* never into the app */
     }

@@ -15,6 +15,8 @@ export interface TransportConfig {
   onCommand(frame: CommandFrame): void;
 }
 
+/** How often the exit drain looks at the socket's buffer. */
+const DRAIN_POLL_MS = 10;
 const FIRST_RETRY_MS = 100;
 const LAST_RETRY_MS = 5000;
 /** Most messages in one frame, and frames in one flush: keeps each flush short for the loop. */
@@ -45,6 +47,7 @@ export class Transport {
   private flushTimer: NodeJS.Timeout | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private graceTimer: NodeJS.Timeout | null = null;
+  private drainTimer: NodeJS.Timeout | null = null;
   private retryMs = FIRST_RETRY_MS;
   private stopped = false;
   /** Total messages dropped over the life of the process. */
@@ -88,6 +91,25 @@ export class Transport {
   holdForConnection(maxMs: number): void {
     if (this.stopped || this.open || this.ws === null || this.graceTimer !== null) return;
     this.graceTimer = setTimeout(() => this.endGrace(), maxMs);
+  }
+
+  /**
+   * At beforeExit: sends everything queued and keeps the process alive until the socket has
+   * written it, up to `deadline` (epoch ms). The socket is unref'd, so without this a script
+   * whose last tick queued megabytes of messages (a synchronous loop of queries) exits with
+   * them, and its bye, still in the socket's buffer.
+   */
+  holdForDrain(deadline: number): void {
+    const ws = this.ws;
+    if (this.stopped || !this.open || ws === null || this.drainTimer !== null) return;
+    this.flushNow();
+    const check = () => {
+      this.drainTimer = null;
+      if (this.stopped || !this.open || Date.now() >= deadline) return;
+      if (this.queue.length > 0) this.flushNow();
+      if (ws.bufferedAmount > 0 || this.queue.length > 0) this.drainTimer = setTimeout(check, DRAIN_POLL_MS);
+    };
+    if (ws.bufferedAmount > 0 || this.queue.length > 0) this.drainTimer = setTimeout(check, DRAIN_POLL_MS);
   }
 
   private endGrace(): void {
