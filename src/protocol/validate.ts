@@ -41,6 +41,9 @@ const nullable = (spec: FieldSpec): FieldSpec => ({ ...spec, nullable: true });
 
 const base = { pid: int, t: num };
 
+/** A non-negative integer: a count, an id. */
+const isCount = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0;
+
 const SCHEMAS: Record<AgentMessage['type'], Record<string, FieldSpec>> = {
   hello: {
     ...base,
@@ -218,7 +221,7 @@ function checkField(value: unknown, spec: FieldSpec): boolean {
     case 'int':
       return Number.isSafeInteger(value);
     case 'count':
-      return Number.isSafeInteger(value) && (value as number) >= 0;
+      return isCount(value);
     case 'nonNegative':
       return typeof value === 'number' && Number.isFinite(value) && value >= 0;
     case 'string':
@@ -253,8 +256,6 @@ function checkField(value: unknown, spec: FieldSpec): boolean {
 
 /** Pools one message may describe: an app has a few; the agent tracks at most this many. */
 const MAX_POOLS = 64;
-
-const isCount = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0;
 
 function isPoolStat(p: unknown): boolean {
   if (p === null || typeof p !== 'object') return false;

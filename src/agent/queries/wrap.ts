@@ -36,11 +36,12 @@ export function endingCallback(recorder: QueryRecorder, pending: Pending, callba
 /**
  * A promise that settles like `promise` once the query is recorded as ended. Unhandled
  * rejections stay unhandled: the app holds the returned promise, which rejects with the
- * very same reason.
+ * very same reason. `onValue` sees the result first (a cache read counts its hits).
  */
-export function endingPromise<T>(recorder: QueryRecorder, pending: Pending, promise: PromiseLike<T>): PromiseLike<T> {
+export function endingPromise<T>(recorder: QueryRecorder, pending: Pending, promise: PromiseLike<T>, onValue?: (value: T) => void): PromiseLike<T> {
   return promise.then(
     (value) => {
+      if (onValue !== undefined) onValue(value);
       recorder.end(pending, false);
       return value;
     },

@@ -6,6 +6,7 @@ import { percentileSorted } from '../stats/percentile';
 import { round3 } from '../util/units';
 import { SecondBuckets } from './chart-feed-buckets';
 import { QueryTotals } from './chart-feed-queries';
+import { cacheOf } from '../queries/cache-reads';
 import type { AppendMessage, CachePoint, PoolPoint, GcPausePoint, HttpPoint, ProcessInfo, ProcessSeries, ProvisionalPoints, QueryRow, SeriesName, SeriesPoints } from '../../protocol/chart-messages';
 
 export * from '../../protocol/chart-messages';
@@ -178,11 +179,12 @@ class ProcessFeed {
       }
       case 'query':
         this.queries.add(msg);
-        if (msg.cacheHits !== undefined || msg.cacheMisses !== undefined) {
+        const read = cacheOf(msg);
+        if (read !== null) {
           this.cacheSeen = true;
           this.cache.add(msg.t, (acc) => {
-            acc.hits += msg.cacheHits ?? 0;
-            acc.misses += msg.cacheMisses ?? 0;
+            acc.hits += read[0];
+            acc.misses += read[1];
           });
         }
         break;

@@ -2,6 +2,7 @@ import type { Finding } from '../findings/finding';
 import type { Session } from '../session/session';
 import { percentiles } from '../stats/percentile';
 import { round3 } from '../util/units';
+import { cacheOf } from '../queries/cache-reads';
 import type { CacheSummary, HttpSummary, PoolSummary, ProcessReport, QueryStat, Report } from './types';
 
 export const TOOL_VERSION = '0.1.0';
@@ -29,9 +30,10 @@ function cacheSummary(session: Session): CacheSummary | undefined {
   let hits = 0;
   let reads = 0;
   for (const q of session.queries.toArray()) {
-    if (q.cacheHits === undefined && q.cacheMisses === undefined) continue;
-    hits += q.cacheHits ?? 0;
-    reads += (q.cacheHits ?? 0) + (q.cacheMisses ?? 0);
+    const c = cacheOf(q);
+    if (c === null) continue;
+    hits += c[0];
+    reads += c[0] + c[1];
   }
   return reads > 0 ? { reads, hits, hitRate: round3(hits / reads) } : undefined;
 }

@@ -9,7 +9,7 @@ import type { Report } from './types';
 import type { Session } from '../session/session';
 import { round3 } from '../util/units';
 import type { CachePatternFigures, Figures, ReportWithFigures, RequestFigures, RequestSamples, RunFigures, RunSamples, Timeline } from './figures-types';
-import type { QueryMessage } from '../../protocol';
+import { cacheOf } from '../queries/cache-reads';
 import { fingerprint } from '../queries/fingerprint';
 import { percentile, senInterval, thinEvenly } from '../stats/sample-stats';
 
@@ -29,11 +29,6 @@ interface Request {
   queries: number;
   cacheHits: number;
   cacheMisses: number;
-}
-
-/** A cache read's [hits, misses], or null for a query that is none. */
-function cacheOf(q: QueryMessage): [number, number] | null {
-  return q.cacheHits === undefined && q.cacheMisses === undefined ? null : [q.cacheHits ?? 0, q.cacheMisses ?? 0];
 }
 
 /** hits / reads rounded, null without reads. */

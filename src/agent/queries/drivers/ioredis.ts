@@ -86,8 +86,8 @@ export function patchIoredisClient(exports: unknown, recorder: QueryRecorder): b
           command &&
           typeof command.name === 'string' &&
           !(stream && stream.isPipeline) &&
-          !(command.resolve as Record<symbol, unknown> | undefined)?.[kOurs] &&
-          !recorded.has(command)
+          // recorded already: its resolve is ours, or (a layout without one) it is in `recorded`
+          (typeof command.resolve === 'function' ? !(command.resolve as unknown as Record<symbol, unknown>)[kOurs] : !recorded.has(command))
         ) {
           const keys = keysOf(command);
           const args = Array.isArray(command.args) ? command.args : undefined;

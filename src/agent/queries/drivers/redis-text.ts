@@ -1,5 +1,5 @@
 import type { Pending, QueryRecorder } from '../recorder';
-import { isThenable, wrapMethod } from '../wrap';
+import { endingPromise, isThenable, wrapMethod } from '../wrap';
 
 /**
  * The text a Redis command is recorded with, for every client: the command and its keys
@@ -184,17 +184,7 @@ export function callRecorded(recorder: QueryRecorder, pending: Pending | null, o
     recorder.end(pending, false);
     return result;
   }
-  return result.then(
-    (value) => {
-      if (counter !== null) countInto(pending, counter, value);
-      recorder.end(pending, false);
-      return value;
-    },
-    (reason: unknown) => {
-      recorder.end(pending, true);
-      throw reason;
-    },
-  );
+  return endingPromise(recorder, pending, result, counter === null ? undefined : (value) => countInto(pending, counter, value));
 }
 
 /** What one call of a client's method is recorded as; `args` and `keys` as beginRedis takes them. */
