@@ -1,11 +1,12 @@
+import { ID_SEGMENT_SOURCE } from '../../protocol/id-segment';
+
 /**
  * Route names. A framework's route template wins (`GET /users/:id`); requests no framework
  * named get their path without the query string, with segments that look like identifiers
  * (all digits, a UUID, or 8+ word characters mixing letters and digits, as slugs with an id
  * suffix do) replaced by ':id', so `/users/42/posts?x=1` and `/users/7/posts` are one route.
  */
-const ID_SEGMENT =
-  /\/(?:\d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|(?=[A-Za-z_-]*\d)(?=[\d_-]*[A-Za-z])[\w-]{8,})(?=\/|$)/gi;
+const ID_SEGMENT = new RegExp(String.raw`\/${ID_SEGMENT_SOURCE}(?=\/|$)`, 'gi');
 const HAS_DIGIT = /\d/;
 
 /** Set on the raw request by framework hooks that know the matched route (Fastify, Koa). */

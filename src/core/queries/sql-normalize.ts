@@ -1,4 +1,5 @@
 import type { DbKind } from '../../protocol';
+import { ID_SEGMENT_SOURCE } from '../../protocol/id-segment';
 import { lexSql, Tok, type Token } from './sql-lexer';
 
 /** What the tokenizer learns about one SQL text. */
@@ -245,7 +246,7 @@ export function normalizeSql(sql: string, db: DbKind): SqlShape {
 }
 
 /** A key segment that names one record: digits, a UUID, or 8+ word characters mixing letters and digits. */
-const REDIS_ID_SEGMENT = /^(?:\d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|(?=[A-Za-z_-]*\d)(?=[\d_-]*[A-Za-z])[\w-]{8,})$/i;
+const REDIS_ID_SEGMENT = new RegExp(`^${ID_SEGMENT_SOURCE}$`, 'i');
 
 /** `user:42:profile` → `user:?:profile`: the key's pattern, its ids as `?`. */
 export function redisKeyPattern(key: string): string {
