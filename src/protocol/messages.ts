@@ -211,11 +211,14 @@ export interface QueryMessage {
    */
   cacheHits?: number;
   cacheMisses?: number;
-  /** ms the query waited in a pool (pg-pool, mysql2, mariadb) for a free connection */
+  /**
+   * ms the query (or the checkout it is the first query of) waited in a pool (pg-pool, mysql2,
+   * mariadb, knex, Sequelize) for a free connection; 0 when the pool opened one for it or had room
+   */
   poolWaitMs?: number;
   /** that pool's size limit (its max / connectionLimit), when known */
   poolMax?: number;
-  /** the agent's number for the connection it ran on (pg, mysql2): a transaction's queries share it */
+  /** the agent's number for the connection (pg, mysql2) or checkout (mariadb) it ran on: a transaction's queries share it */
   conn?: number;
 }
 
@@ -223,7 +226,7 @@ export interface QueryMessage {
 export interface PoolStat {
   /** the agent's number for the pool, stable for the process's life */
   id: number;
-  /** the pool's library: pg-pool, mysql2, knex (tarn), sequelize */
+  /** the pool's library: pg-pool, mysql2, mariadb, knex (tarn), sequelize */
   driver: string;
   /** its size limit, when it says */
   max: number | null;

@@ -3,11 +3,14 @@ import { followPool, type PoolDriver } from './pool-gauges';
 import { isThenable, wrapMethod } from './wrap';
 
 /**
- * Pools that hand the app (or its ORM) a connection rather than run a query: knex's tarn pool
- * (knex, Objection, Bookshelf) and Sequelize's. Their query then goes straight to the driver
- * on that connection, so the wait is measured where the connection is acquired and left on
- * the connection object; the driver's wrapper (pg, mysql2) takes it into the first query that
- * runs on it. A connection kept for a transaction waited once: its later queries carry nothing.
+ * Checkouts: a pool hands the app (or its ORM) a connection rather than running a query. knex's
+ * tarn pool (knex, Objection, Bookshelf) and Sequelize's always do; node-postgres's
+ * `pool.connect()`, mysql2's and mariadb's `pool.getConnection()` do when the app asks (a
+ * transaction, TypeORM). The query then goes straight to the driver on that connection, so the
+ * wait is measured where the connection is acquired and left on the connection object; the
+ * driver's wrapper (pg, mysql2, mariadb) takes it into the first query that runs on it, so a
+ * pool-wait finding sits on that query's line. A connection kept for a transaction waited
+ * once: its later queries carry nothing.
  */
 const kWait = Symbol('perfLens.acquireWait');
 
@@ -22,29 +25,81 @@ function positiveInt(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? value : undefined;
 }
 
-/** Wraps `name` (a method returning a promise of a connection) to mark the connection with its wait. */
-function markOnResolve(proto: unknown, name: string, now: Clock, maxOf: (self: unknown) => number | undefined, driver: PoolDriver): boolean {
+/** Connections a pool has handed over at least once. */
+const handedBefore = new WeakSet<object>();
+
+/**
+ * True the first time a pool hands `connection` over: the pool opened it for this request, and
+ * the time until then was the opening (TCP, TLS, authentication), not a queue for a connection
+ * in use — a cold start, which no larger pool would shorten, so it counts as no wait.
+ */
+export function firstHandoff(connection: unknown): boolean {
+  if (connection === null || typeof connection !== 'object' || handedBefore.has(connection)) return false;
+  handedBefore.add(connection);
+  return true;
+}
+
+/**
+ * Leaves on `connection` the wait of the checkout that handed it over (`started`: when the app
+ * asked), for the first query that runs on it; none (0) when the pool had just `opened` it or
+ * had `room` for the checkout when it was asked (see followPool). Never throws.
+ */
+export function markAcquired(connection: unknown, started: number, now: number, max: number | undefined, opened?: boolean, room?: boolean): void {
+  try {
+    if (connection !== null && typeof connection === 'object') {
+      const fresh = opened ?? firstHandoff(connection);
+      (connection as Record<symbol, Acquired>)[kWait] = { waitMs: fresh || room === true ? 0 : Math.max(0, now - started), max };
+    }
+  } catch {
+    /* a frozen connection object: no wait for it */
+  }
+}
+
+/** A pool's size limit when it is a positive integer. */
+export function poolLimit(value: unknown): number | undefined {
+  return positiveInt(value);
+}
+
+/**
+ * Follows a pool, or both of Sequelize's replication pools (`{ read, write, … }`); whether it
+ * had room for a checkout asked now (unknown for a replication pair: which one serves is the
+ * ORM's choice).
+ */
+function followPools(pool: unknown, driver: PoolDriver): boolean | undefined {
+  try {
+    const p = pool as { read?: unknown; write?: unknown; acquire?: unknown } | null;
+    if (p != null && p.read != null && p.write != null && typeof p.acquire === 'function') {
+      followPool(p.read, driver);
+      followPool(p.write, driver);
+      return undefined;
+    }
+    return followPool(pool, driver);
+  } catch {
+    return undefined; // never into the app
+  }
+}
+
+/**
+ * Wraps `name` (a method returning a promise of a connection) to mark the connection with its
+ * wait. `asksAtOnce`: the method asks the pool synchronously (knex), so the pool's room read at
+ * the call is the room its request met; Sequelize first awaits work of its own (the server
+ * version), during which the pool may fill.
+ */
+function markOnResolve(proto: unknown, name: string, now: Clock, maxOf: (self: unknown) => number | undefined, driver: PoolDriver, asksAtOnce: boolean): boolean {
   return wrapMethod(proto as object, name, (original) =>
     function acquire(this: unknown) {
       const started = now();
-      try {
-        followPool((this as { pool?: unknown } | null)?.pool, driver);
-      } catch {
-        /* a client without a pool yet */
-      }
+      const pool = (this as { pool?: unknown } | null)?.pool;
+      const roomNow = followPools(pool, driver);
+      const room = asksAtOnce ? roomNow : undefined;
       const result = original.apply(this, arguments as unknown as unknown[]);
       try {
         if (isThenable(result)) {
           const self = this;
           result.then(
             (connection: unknown) => {
-              try {
-                if (connection !== null && typeof connection === 'object') {
-                  (connection as Record<symbol, Acquired>)[kWait] = { waitMs: Math.max(0, now() - started), max: maxOf(self) };
-                }
-              } catch {
-                /* a frozen connection object: no wait for it */
-              }
+              markAcquired(connection, started, now(), maxOf(self), undefined, room);
+              followPools(pool, driver); // in use now, for the gauges' peaks
             },
             () => undefined,
           );
@@ -60,7 +115,7 @@ function markOnResolve(proto: unknown, name: string, now: Clock, maxOf: (self: u
 /** knex's Client (lib/client.js): `acquireConnection()` waits for the tarn pool. */
 export function patchKnexClient(Client: unknown, now: Clock): boolean {
   if (typeof Client !== 'function') return false;
-  return markOnResolve(Client.prototype, 'acquireConnection', now, (self) => positiveInt((self as { pool?: { max?: unknown } } | null)?.pool?.max), 'knex');
+  return markOnResolve(Client.prototype, 'acquireConnection', now, (self) => positiveInt((self as { pool?: { max?: unknown } } | null)?.pool?.max), 'knex', true);
 }
 
 /** Sequelize's ConnectionManager (dialects/abstract): `getConnection()` waits for its pool. */
@@ -73,6 +128,7 @@ export function patchSequelizeConnectionManager(exports: unknown, now: Clock): b
     now,
     (self) => positiveInt((self as { config?: { pool?: { max?: unknown } } } | null)?.config?.pool?.max),
     'sequelize',
+    false,
   );
 }
 

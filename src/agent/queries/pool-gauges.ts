@@ -9,7 +9,7 @@ import type { AgentContext } from '../context';
  * No timer runs before the first pool; a pool the app let go is dropped (WeakRef).
  */
 
-export type PoolDriver = 'pg-pool' | 'mysql2' | 'knex' | 'sequelize';
+export type PoolDriver = 'pg-pool' | 'mysql2' | 'mariadb' | 'knex' | 'sequelize';
 
 type Reading = Omit<PoolStat, 'id' | 'driver'>;
 
@@ -21,6 +21,28 @@ const count = (v: unknown): number => (typeof v === 'number' && Number.isSafeInt
 const limit = (v: unknown): number | null => (typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : null);
 const lengthOf = (v: unknown): number => count((v as { length?: unknown } | null)?.length);
 const call = (pool: Record<string, unknown>, name: string): number => (typeof pool[name] === 'function' ? count((pool[name] as () => unknown).call(pool)) : 0);
+
+const mariadbLimits = new WeakMap<object, number | null>();
+
+/**
+ * A mariadb pool's connectionLimit. The pool keeps its options private; its toString() says
+ * `poolPromise(active=0 idle=2 limit=2)`. Read once per pool: the limit does not change.
+ */
+export function mariadbLimit(pool: unknown): number | undefined {
+  if (pool === null || typeof pool !== 'object') return undefined;
+  let max = mariadbLimits.get(pool);
+  if (max === undefined) {
+    max = null;
+    try {
+      const m = /\blimit=(\d+)/.exec(String((pool as { toString(): unknown }).toString()));
+      if (m) max = limit(Number(m[1]));
+    } catch {
+      /* a pool without the usual toString */
+    }
+    mariadbLimits.set(pool, max);
+  }
+  return max ?? undefined;
+}
 
 /** Each library's counters, read without side effects. */
 const READERS: Record<PoolDriver, (pool: Record<string, unknown>) => Reading> = {
@@ -34,6 +56,8 @@ const READERS: Record<PoolDriver, (pool: Record<string, unknown>) => Reading> = 
     inUse: Math.max(0, lengthOf(p._allConnections) - lengthOf(p._freeConnections)),
     waiting: lengthOf(p._connectionQueue),
   }),
+  // mariadb's PoolPromise / PoolCallback: counters behind methods, the limit only in toString()
+  mariadb: (p) => ({ max: mariadbLimit(p) ?? null, size: call(p, 'totalConnections'), inUse: call(p, 'activeConnections'), waiting: call(p, 'taskQueueSize') }),
   // tarn, knex's pool
   knex: (p) => {
     const inUse = call(p, 'numUsed');
@@ -78,25 +102,43 @@ export function startPoolGauges(context: AgentContext): void {
   if (followed.length > 0) arm();
 }
 
-/** A pool a query wrapper met: followed from now on, its counters read into the peaks. */
-export function followPool(pool: unknown, driver: PoolDriver): void {
-  if (pool === null || typeof pool !== 'object') return;
+/**
+ * Could the pool serve a checkout asked now without queueing: a connection idle or room to
+ * open one, and nobody waiting. Undefined when its limit is unknown.
+ */
+function hasRoom(r: Reading): boolean | undefined {
+  return r.max === null ? undefined : r.waiting === 0 && r.inUse < r.max;
+}
+
+/**
+ * A pool a query wrapper met: followed from now on, its counters read into the peaks. Returns
+ * whether it had room for a checkout asked now (see hasRoom): a checkout that did not queue
+ * waited for nothing but the event loop (a GC pause, a busy tick), which no pool setting cures,
+ * so the wrappers record no pool wait for it.
+ */
+export function followPool(pool: unknown, driver: PoolDriver): boolean | undefined {
+  if (pool === null || typeof pool !== 'object') return undefined;
   try {
     const known = byPool.get(pool);
     if (known !== undefined) {
-      raise(known, READERS[known.driver](pool as Record<string, unknown>));
-      return;
+      const r = READERS[known.driver](pool as Record<string, unknown>);
+      const room = hasRoom(r); // before raise(), which may keep r as the peak and raise it later
+      raise(known, r);
+      return room;
     }
-    if (seen.has(pool)) return;
+    const r = READERS[driver](pool as Record<string, unknown>);
+    if (seen.has(pool)) return hasRoom(r);
     seen.add(pool);
-    if (followed.length >= MAX_POOLS || typeof WeakRef !== 'function') return;
+    if (followed.length >= MAX_POOLS || typeof WeakRef !== 'function') return hasRoom(r);
     const f: Followed = { id: nextId++, driver, ref: new WeakRef(pool), peak: null };
     followed.push(f);
     byPool.set(pool, f);
-    raise(f, READERS[driver](pool as Record<string, unknown>));
+    const room = hasRoom(r);
+    raise(f, r);
     if (ctx) arm();
+    return room;
   } catch {
-    /* never into the app */
+    return undefined; // never into the app
   }
 }
 

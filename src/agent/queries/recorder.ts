@@ -28,6 +28,8 @@ export interface Pending {
   cacheMisses?: number;
   /** ms it waited in a pool for a connection (see startHanded) */
   poolWaitMs?: number;
+  /** the pool had room when the query was asked (see followPool): whatever it waited was not a queue */
+  poolRoom?: boolean;
   /** the size limit of the pool it went through, when the pool says */
   poolMax?: number;
   /** the agent's number for the connection it ran on */
@@ -111,11 +113,12 @@ export class QueryRecorder {
 
   /**
    * A query a pool queued starts on a connection: the time since the app's call was the wait
-   * for a free connection, and its duration counts from here (the database's time).
+   * for a free connection, and its duration counts from here (the database's time). On a
+   * connection the pool has just `opened` for it, that time was the opening, not a queue: 0.
    */
-  startHanded(pending: Pending): void {
+  startHanded(pending: Pending, opened = false): void {
     const now = this.ctx.now();
-    pending.poolWaitMs = micro(Math.max(0, now - pending.t));
+    pending.poolWaitMs = opened || pending.poolRoom === true ? 0 : micro(Math.max(0, now - pending.t));
     pending.t = now;
   }
 

@@ -1,5 +1,8 @@
+import { AsyncResource } from 'node:async_hooks';
 import { errorMonitor } from 'node:events';
 import { Handoffs } from '../handoff';
+import { connectionId, markAcquired, takeAcquireWait } from '../pool-acquire';
+import { followPool, mariadbLimit } from '../pool-gauges';
 import type { Pending, QueryRecorder } from '../recorder';
 import { callbackIndex, endingPromise, isThenable, withCallback, wrapMethod } from '../wrap';
 
@@ -73,6 +76,26 @@ function watchStream(stream: unknown, settle: Settle): boolean {
     listen(stream, 'once', 'close', () => settle(false)) &&
     listen(stream, 'on', errorMonitor, () => settle(true))
   );
+}
+
+const MAX_THREADS = 10_000;
+/** Server thread ids of the connections pools have handed over (a checkout's object is new each time). */
+const handedThreads = new Set<number>();
+
+/**
+ * True the first time a pool hands over the connection of this server thread: the pool opened
+ * it for this request, so the time until then was the opening, not a queue (see pool-acquire.ts).
+ */
+function firstHandoff(connection: unknown): boolean {
+  try {
+    const id = isObject(connection) ? connection.threadId : undefined;
+    if (typeof id !== 'number' || handedThreads.has(id)) return false;
+    if (handedThreads.size >= MAX_THREADS) handedThreads.clear();
+    handedThreads.add(id);
+    return true;
+  } catch {
+    return false; // a connection whose threadId getter fails: its wait counts as measured
+  }
 }
 
 export class MariadbCapture {
@@ -182,7 +205,8 @@ export class MariadbCapture {
       }
       if (handed === null || !isObject(cmdParam)) return original.apply(this, arguments as unknown as unknown[]);
       const pending = handed;
-      recorder.startHanded(pending); // from here on the database's time; before, the pool's queue
+      const connection = shape === 'resolvers' ? this : arguments[0];
+      recorder.startHanded(pending, firstHandoff(connection)); // from here on the database's time; before, the pool's queue
       const ending = (then: unknown, failed: (err: unknown) => boolean) =>
         typeof then !== 'function'
           ? then
@@ -231,6 +255,11 @@ export class MariadbCapture {
       try {
         if (fixedSql !== undefined) pending = recorder.begin('mysql', fixedSql, undefined, method);
         else if (sql != null && typeof sql !== 'function') pending = recorder.begin('mysql', sqlOf(sql), valuesOf(sql, values), method);
+        if (pending !== null) {
+          // a connection the app checked out of a pool: its first query carries the wait
+          takeAcquireWait(this, pending);
+          pending.conn = connectionId(this);
+        }
       } catch {
         pending = null;
       }
@@ -273,10 +302,13 @@ export class MariadbCapture {
       let pending: Pending | null = null;
       let token: ReturnType<Handoffs['put']> = null;
       const key = sqlOf(sql);
+      const room = followPool(this, 'mariadb');
       try {
         if (key != null && typeof sql !== 'function') {
           const bound = valuesOf(sql, values);
           pending = recorder.begin('mysql', key, bound, method);
+          pending.poolMax = mariadbLimit(this);
+          if (room === true) pending.poolRoom = true;
           // before the call: an idle connection may run it synchronously, inside it
           token = handoffs.put(key, bound, pending);
         }
@@ -297,20 +329,37 @@ export class MariadbCapture {
     };
   }
 
-  /** A pool's `getConnection`: patches the class of the connection before the app gets it. */
+  /**
+   * A pool's `getConnection`: patches the class of the connection before the app gets it, and
+   * leaves on it the time the app waited for it, for its first query (see pool-acquire.ts).
+   */
   private getConnectionMethod(original: Fn, flavor: Flavor): Fn {
+    const { recorder } = this;
     const reached = quietly((conn: unknown) => this.reached(conn, flavor));
     return function getConnection(this: unknown, callback: unknown) {
+      const room = followPool(this, 'mariadb');
+      const started = recorder.now();
+      const max = mariadbLimit(this);
+      const pool = this;
+      const handed = (conn: unknown) => {
+        reached(conn);
+        markAcquired(conn, started, recorder.now(), max, firstHandoff(conn), room);
+        followPool(pool, 'mariadb'); // in use now, for the gauges' peaks
+      };
+      let result: unknown;
       if (flavor === 'callback') {
         if (typeof callback !== 'function') return original.apply(this, arguments as unknown as unknown[]);
-        return withCallback(original, this, arguments, 0, function (this: unknown, err: unknown, conn: unknown) {
-          if (err == null) reached(conn);
+        // a queued checkout's callback runs from another request's release, in that request's
+        // async context: bound, it runs (and queries) in the app's own
+        result = withCallback(original, this, arguments, 0, AsyncResource.bind(function (this: unknown, err: unknown, conn: unknown) {
+          if (err == null) handed(conn);
           return (callback as Fn).apply(this, arguments as unknown as unknown[]);
-        });
+        }));
+      } else {
+        result = original.apply(this, arguments as unknown as unknown[]);
+        // registered before the app's reactions: the class is patched and the connection marked before the app has it
+        if (isThenable(result)) quietly(() => (result as PromiseLike<unknown>).then(handed, () => {}))();
       }
-      const result = original.apply(this, arguments as unknown as unknown[]);
-      // registered before the app's reactions: the class is patched before the app has the connection
-      if (isThenable(result)) quietly(() => result.then(reached, () => {}))();
       return result;
     };
   }

@@ -1,6 +1,7 @@
+import { AsyncResource } from 'node:async_hooks';
 import * as dc from 'node:diagnostics_channel';
 import type { Handoffs } from '../handoff';
-import { connectionId, takeAcquireWait } from '../pool-acquire';
+import { connectionId, firstHandoff, markAcquired, takeAcquireWait } from '../pool-acquire';
 import { followPool } from '../pool-gauges';
 import type { Pending, QueryRecorder } from '../recorder';
 import { callbackIndex, endOnEvents, endingCallback, withCallback, wrapMethod } from '../wrap';
@@ -41,6 +42,8 @@ function poolLimit(pool: unknown): number | undefined {
 export class Mysql2Capture {
   /** the query a wrapper is running right now, for the channel's synchronous `start` */
   private current: Pending | null = null;
+  /** > 0 while the pool's own query/execute runs: the checkout it makes is measured by its query */
+  private insidePool = 0;
   private readonly inFlight = new WeakMap<object, Pending>();
   private subscribed = false;
 
@@ -108,7 +111,7 @@ export class Mysql2Capture {
       try {
         const handed = handoffs.take(sql, typeof values === 'function' ? undefined : values);
         if (handed !== null) {
-          recorder.startHanded(handed);
+          recorder.startHanded(handed, firstHandoff(this));
           pending = handed;
         } else if (sql != null) {
           pending = recorder.begin('mysql', sqlOf(sql), valuesOf(sql, values), method);
@@ -159,25 +162,42 @@ export class Mysql2Capture {
   patchPool(Pool: unknown): boolean {
     if (typeof Pool !== 'function') return false;
     const { recorder, handoffs } = this;
+    const capture = this;
+    // The app's own checkouts (`pool.getConnection(cb)`, mysql2/promise's, TypeORM's): the wait
+    // until the pool hands a connection over goes into the first query run on it (pool-acquire.ts).
+    // mysql2/promise's pool calls this one with a callback, and its connection's queries reach
+    // the core connection the callback gets.
     wrapMethod(Pool.prototype, 'getConnection', (original) =>
-      function getConnection(this: unknown) {
-        followPool(this, 'mysql2');
-        return original.apply(this, arguments as unknown as unknown[]);
+      function getConnection(this: unknown, callback: unknown) {
+        const room = followPool(this, 'mysql2');
+        if (capture.insidePool > 0 || typeof callback !== 'function') return original.apply(this, arguments as unknown as unknown[]);
+        const started = recorder.now();
+        const pool = this;
+        // a queued checkout's callback runs from another request's release, in that request's
+        // async context: bound, it runs (and queries) in the app's own
+        return withCallback(original, this, arguments, 0, AsyncResource.bind(function (this: unknown, err: unknown, connection: unknown) {
+          if (err == null) {
+            markAcquired(connection, started, recorder.now(), poolLimit(pool), undefined, room);
+            followPool(pool, 'mysql2'); // in use now, for the gauges' peaks
+          }
+          return (callback as Fn).apply(this, arguments as unknown as unknown[]);
+        }));
       },
     );
     const a = wrapMethod(Pool.prototype, 'query', (original) =>
       function query(this: unknown, sql: unknown, values: unknown) {
-        followPool(this, 'mysql2');
+        const room = followPool(this, 'mysql2');
         let pending: Pending | null = null;
         try {
           if (sql != null) {
             pending = recorder.begin('mysql', sqlOf(sql), valuesOf(sql, values), query);
             pending.poolMax = poolLimit(this);
+            if (room === true) pending.poolRoom = true;
           }
         } catch {
           pending = null;
         }
-        const command = original.apply(this, arguments as unknown as unknown[]);
+        const command = capture.ownCall(original, this, arguments);
         try {
           // the pool always reaches a connection asynchronously, after this returns
           if (pending !== null && command !== null && typeof command === 'object') handoffs.put(command, undefined, pending);
@@ -189,34 +209,50 @@ export class Mysql2Capture {
     );
     const b = wrapMethod(Pool.prototype, 'execute', (original) =>
       function execute(this: unknown, sql: unknown, values: unknown) {
-        followPool(this, 'mysql2');
+        const room = followPool(this, 'mysql2');
         let pending: Pending | null = null;
         let token: ReturnType<Handoffs['put']> = null;
         try {
           if (sql != null) {
             pending = recorder.begin('mysql', sqlOf(sql), valuesOf(sql, values), execute);
             pending.poolMax = poolLimit(this);
+            if (room === true) pending.poolRoom = true;
             token = handoffs.put(sql, typeof values === 'function' ? undefined : values, pending);
           }
         } catch {
           pending = null;
         }
         const index = callbackIndex(arguments);
-        if (pending === null || index < 0) return original.apply(this, arguments as unknown as unknown[]);
+        if (pending === null || index < 0) return capture.ownCall(original, this, arguments);
         const started = pending;
         const callback = arguments[index] as Fn;
-        return withCallback(original, this, arguments, index, function (this: unknown, err?: unknown) {
-          try {
-            handoffs.cancel(sql, token);
-            // the connection records the query; the pool only one that never reached it
-            if (err != null && !started.done) recorder.end(started, true);
-          } catch {
-            /* never into the app */
-          }
-          return callback.apply(this, arguments as unknown as unknown[]);
-        });
+        capture.insidePool++;
+        try {
+          return withCallback(original, this, arguments, index, function (this: unknown, err?: unknown) {
+            try {
+              handoffs.cancel(sql, token);
+              // the connection records the query; the pool only one that never reached it
+              if (err != null && !started.done) recorder.end(started, true);
+            } catch {
+              /* never into the app */
+            }
+            return callback.apply(this, arguments as unknown as unknown[]);
+          });
+        } finally {
+          capture.insidePool--;
+        }
       },
     );
     return a || b;
+  }
+
+  /** The pool's own query/execute: its inner `this.getConnection(cb)` (synchronous) left unmeasured. */
+  private ownCall(original: Fn, self: unknown, args: IArguments): unknown {
+    this.insidePool++;
+    try {
+      return original.apply(self, args as unknown as unknown[]);
+    } finally {
+      this.insidePool--;
+    }
   }
 }

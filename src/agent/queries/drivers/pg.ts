@@ -1,5 +1,6 @@
+import { AsyncResource } from 'node:async_hooks';
 import type { Handoffs } from '../handoff';
-import { connectionId, takeAcquireWait } from '../pool-acquire';
+import { connectionId, firstHandoff, markAcquired, poolLimit, takeAcquireWait } from '../pool-acquire';
 import { followPool } from '../pool-gauges';
 import type { Pending, QueryRecorder } from '../recorder';
 import {
@@ -45,7 +46,7 @@ export function patchPgClient(Client: unknown, recorder: QueryRecorder, handoffs
       try {
         const handed = handoffs.take(config, typeof values === 'function' ? undefined : values);
         if (handed !== null) {
-          recorder.startHanded(handed); // from here on the database's time; before, the pool's queue
+          recorder.startHanded(handed, firstHandoff(this)); // from here on the database's time; before, the pool's queue
           pending = handed;
         } else if (config != null) {
           pending = recorder.begin('postgres', sqlOf(config), valuesOf(config, values), query);
@@ -116,18 +117,46 @@ function track(
   return result;
 }
 
+/** > 0 while pg-pool's own `query` runs: the checkout it makes is measured by its query (handoff). */
+let insidePoolQuery = 0;
+
 export function patchPgPool(Pool: unknown, recorder: QueryRecorder, handoffs: Handoffs): boolean {
   if (typeof Pool !== 'function') return false;
-  // checkouts of the app's own (transactions) make the pool known to the gauges too
+  // The app's own checkouts (`await pool.connect()`, `pool.connect((err, client, release) => …)`,
+  // TypeORM's, Prisma's transactions): the wait until the pool hands a client over goes into the
+  // first query run on that client (see pool-acquire.ts).
   wrapMethod(Pool.prototype, 'connect', (original) =>
-    function connect(this: unknown) {
-      followPool(this, 'pg-pool');
-      return original.apply(this, arguments as unknown as unknown[]);
+    function connect(this: unknown, callback: unknown) {
+      if (insidePoolQuery > 0) return original.apply(this, arguments as unknown as unknown[]);
+      const room = followPool(this, 'pg-pool');
+      const pool = this;
+      const started = recorder.now();
+      const max = poolLimit((this as { options?: { max?: unknown } } | null)?.options?.max);
+      const handed = (client: unknown) => {
+        markAcquired(client, started, recorder.now(), max, undefined, room);
+        followPool(pool, 'pg-pool'); // in use now, for the gauges' peaks
+      };
+      if (typeof callback === 'function') {
+        // pg-pool calls a queued checkout's callback from the release of another request's
+        // client, in that request's async context: bound, it runs (and queries) in the app's own
+        return withCallback(original, this, arguments, 0, AsyncResource.bind(function (this: unknown, err: unknown, client: unknown) {
+          if (err == null) handed(client);
+          return (callback as (...a: unknown[]) => unknown).apply(this, arguments as unknown as unknown[]);
+        }));
+      }
+      const result = original.apply(this, arguments as unknown as unknown[]);
+      try {
+        // registered before the app's own reaction: the client is marked before its first query
+        if (isThenable(result)) result.then(handed, () => undefined);
+      } catch {
+        /* keep the app's result */
+      }
+      return result;
     },
   );
   return wrapMethod(Pool.prototype, 'query', (original) =>
     function query(this: unknown, text: unknown, values: unknown) {
-      followPool(this, 'pg-pool');
+      const room = followPool(this, 'pg-pool');
       let pending: Pending | null = null;
       let token: ReturnType<Handoffs['put']> = null;
       const handedValues = typeof values === 'function' ? undefined : values;
@@ -136,12 +165,13 @@ export function patchPgPool(Pool: unknown, recorder: QueryRecorder, handoffs: Ha
           pending = recorder.begin('postgres', sqlOf(text), valuesOf(text, values), query);
           const max = (this as { options?: { max?: unknown } } | null)?.options?.max;
           if (typeof max === 'number' && Number.isSafeInteger(max) && max > 0) pending.poolMax = max;
+          if (room === true) pending.poolRoom = true;
           token = handoffs.put(text, handedValues, pending);
         }
       } catch {
         pending = null;
       }
-      if (pending === null) return original.apply(this, arguments as unknown as unknown[]);
+      if (pending === null) return callOwnQuery(original, this, arguments);
       const started = pending;
       // The client records the query; the pool records it only when it never reached one.
       const settle = (failed: boolean) => {
@@ -155,14 +185,19 @@ export function patchPgPool(Pool: unknown, recorder: QueryRecorder, handoffs: Ha
       const index = callbackIndex(arguments);
       if (index >= 0) {
         const callback = arguments[index] as (...a: unknown[]) => unknown;
-        return withCallback(original, this, arguments, index, function (this: unknown, err?: unknown) {
-          settle(err != null);
-          return callback.apply(this, arguments as unknown as unknown[]);
-        });
+        insidePoolQuery++;
+        try {
+          return withCallback(original, this, arguments, index, function (this: unknown, err?: unknown) {
+            settle(err != null);
+            return callback.apply(this, arguments as unknown as unknown[]);
+          });
+        } finally {
+          insidePoolQuery--;
+        }
       }
       let result: unknown;
       try {
-        result = original.apply(this, arguments as unknown as unknown[]);
+        result = callOwnQuery(original, this, arguments);
       } catch (err) {
         settle(true);
         throw err;
@@ -180,4 +215,14 @@ export function patchPgPool(Pool: unknown, recorder: QueryRecorder, handoffs: Ha
       );
     },
   );
+}
+
+/** pg-pool's `query`, its inner `this.connect(…)` (called synchronously) left unmeasured. */
+function callOwnQuery(original: (...args: unknown[]) => unknown, self: unknown, args: IArguments): unknown {
+  insidePoolQuery++;
+  try {
+    return original.apply(self, args as unknown as unknown[]);
+  } finally {
+    insidePoolQuery--;
+  }
 }
