@@ -38,7 +38,8 @@ function ping(port) {
 
 /**
  * @param {{ startTimeoutMs?: number }} [options]
- * @returns {Promise<{ host: string, port: number, url: string, dir: string, stop(): Promise<void> }>}
+ * @returns {Promise<{ host: string, port: number, url: string, dir: string, pid: number, stop(): Promise<void> }>}
+ *   pid: the redis-server process, for a test that kills it the hard way (SIGKILL) mid-run
  */
 async function startRedis(options = {}) {
   const bin = findRedis();
@@ -59,7 +60,7 @@ async function startRedis(options = {}) {
       dir,
       stopSignal: 'SIGTERM',
     });
-    const info = { host: '127.0.0.1', port, url: `redis://127.0.0.1:${port}`, dir, stop: () => server.stop() };
+    const info = { host: '127.0.0.1', port, url: `redis://127.0.0.1:${port}`, dir, pid: server.child.pid, stop: () => server.stop() };
     try {
       await waitUntil(() => ping(port), { timeoutMs: options.startTimeoutMs || 30_000, exited: server.exited, what: 'Redis', logFile });
       return info;

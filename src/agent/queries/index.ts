@@ -1,8 +1,10 @@
 import type { AgentContext } from '../context';
 import { BuilderSites } from './drivers/drizzle';
-import { patchIoredisClient, patchIoredisPipeline } from './drivers/ioredis';
+import { patchIoredisClient, patchIoredisCluster, patchIoredisPipeline } from './drivers/ioredis';
+import { patchIoredisAutoPipelining, patchIoredisPipelineQueue } from './drivers/ioredis-autopipeline';
 import { MariadbCapture } from './drivers/mariadb';
 import { patchNodeRedisClient } from './drivers/node-redis';
+import { patchNodeRedisCluster } from './drivers/node-redis-cluster';
 import { Mysql2Capture } from './drivers/mysql2';
 import { patchPgClient, patchPgPool } from './drivers/pg';
 import { patchSqliteAddon, patchSqliteDatabase } from './drivers/sqlite';
@@ -56,9 +58,18 @@ export function installQueryProbes(ctx: AgentContext): { flush(): void } {
     // mariadb 3.4 (what Prisma 7's adapter pins): CommonJS, a class per file
     { file: file('mariadb/lib/(?:connection|connection-promise|connection-callback|pool-promise|pool-callback)\\.js'), patch: (exports) => mariadb.patchClass(exports) },
     { file: file('ioredis\\d*/built/Redis\\.js'), patch: (exports) => patchIoredisClient(exports, recorder) },
-    { file: file('ioredis\\d*/built/Pipeline\\.js'), patch: (exports) => patchIoredisPipeline(exports, recorder) },
+    {
+      file: file('ioredis\\d*/built/Pipeline\\.js'),
+      patch: (exports) => {
+        patchIoredisPipeline(exports, recorder);
+        patchIoredisPipelineQueue(exports, recorder);
+      },
+    },
+    { file: file('ioredis\\d*/built/cluster/index\\.js'), patch: (exports) => patchIoredisCluster(exports, recorder) },
+    { file: file('ioredis\\d*/built/autoPipelining\\.js'), patch: (exports) => patchIoredisAutoPipelining(exports, recorder) },
     // node-redis 4.x to 6.x (the `redis` package re-exports @redis/client)
     { file: file('@redis/client/dist/lib/client/index\\.js'), patch: (exports, filename) => patchNodeRedisClient(exports, recorder, filename) },
+    { file: file('@redis/client/dist/lib/cluster/index\\.js'), patch: (exports, filename) => patchNodeRedisCluster(exports, recorder, filename) },
     // pools that hand out connections: their wait goes into the first query on the connection
     { file: file('knex/lib/client\\.js'), patch: (exports) => patchKnexClient(exports, () => ctx.now()) },
     { file: file('sequelize/lib/dialects/abstract/connection-manager\\.js'), patch: (exports) => patchSequelizeConnectionManager(exports, () => ctx.now()) },

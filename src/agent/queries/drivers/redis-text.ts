@@ -28,6 +28,15 @@ export function commandText(name: unknown, keys: readonly unknown[], args?: read
   return text;
 }
 
+/**
+ * CLUSTER SLOTS, SHARDS, NODES and INFO: cluster clients read the slot map and the cluster's
+ * state themselves (on connect, after a MOVED, every few seconds), on no line of the app's.
+ */
+export function isClusterStateRead(subcommand: unknown): boolean {
+  const sub = keyText(subcommand).toUpperCase();
+  return sub === 'SLOTS' || sub === 'SHARDS' || sub === 'NODES' || sub === 'INFO';
+}
+
 /** `PIPELINE HGETALL*20` or `MULTI GET*2 SET*1`: one round trip, its commands counted by name. */
 export function batchText(names: Iterable<unknown>, transaction: boolean): string {
   const counts = new Map<string, number>();
@@ -171,7 +180,7 @@ export function countInto(pending: Pending, counter: NonNullable<CacheCounter>, 
  * what its reads found: the app's promise settles as before (unhandled rejections stay
  * unhandled, with the very same reason).
  */
-export function callRecorded(recorder: QueryRecorder, pending: Pending | null, original: Function, self: unknown, args: IArguments, counter: CacheCounter = null): unknown {
+export function callRecorded(recorder: QueryRecorder, pending: Pending | null, original: Function, self: unknown, args: ArrayLike<unknown>, counter: CacheCounter = null): unknown {
   if (pending === null) return original.apply(self, args);
   let result: unknown;
   try {
@@ -196,22 +205,22 @@ export interface RedisCall {
 }
 
 /**
- * Wraps `proto[name]` so that each call the app makes is recorded as `describe(args, this)` says
- * (null: not recorded), ending when the call settles. The wrapper is the frame the call site
- * is looked for below.
+ * Wraps `proto[name]` so that each call the app makes is recorded as `describe(args, this,
+ * wrapper)` says (null: not recorded), ending when the call settles. The wrapper is the frame
+ * the call site is looked for below.
  */
 export function wrapRedisCall(
   proto: object,
   name: string,
   recorder: QueryRecorder,
-  describe: (args: unknown[], self: unknown) => RedisCall | null,
+  describe: (args: unknown[], self: unknown, entry: Function) => RedisCall | null,
 ): boolean {
   return wrapMethod(proto, name, (original) =>
     function redisCall(this: unknown, ...args: unknown[]) {
       let pending: Pending | null = null;
       let counter: CacheCounter = null;
       try {
-        const call = describe(args, this);
+        const call = describe(args, this, redisCall);
         if (call !== null) {
           pending = beginRedis(recorder, call.text, redisCall, call.args, call.keys);
           counter = call.counter;
