@@ -11,9 +11,11 @@
 //   live latency       bench/live-latency.js   event in the app → chart update (p95 ≤ 250 ms)
 //   sql normalizer     bench/sql-normalizer.js growth with input size vs a linear scan
 //   leak live          bench/leak-live.js      seconds to flag a 1 MB/min leak live (≤ 120 s)
+//   metrics export     bench/export-cost.js    CLI CPU of --metrics-port at ~5 000 req/s (≤ 1 %)
+//   OTLP export        bench/otlp-cost.js      CLI CPU of --otlp pushes, and a dead endpoint's cost
 // Their own outputs go to stderr as they run; their JSON stays in bench/results/.
 //
-//   node bench/index.js [--quick] [--only overhead,minimal,slices,agentcost,gcprobe,query,snapshot,latency,normalizer,leak]
+//   node bench/index.js [--quick] [--only overhead,minimal,slices,agentcost,gcprobe,query,snapshot,latency,normalizer,leak,metrics,otlp]
 // --quick runs each in its short mode (a few minutes in all); the default is their full runs.
 const fs = require('node:fs');
 const path = require('node:path');
@@ -163,6 +165,20 @@ const BENCHES = {
       ['request → chart p95 (ms)', r.request],
       ['query → chart table p95 (ms)', r.query],
     ].map(([measure, s]) => ({ bench: 'live latency', measure, baseline: goal, perfLens: s.p95, ratio: s.p95 / goal, goal: `≤ ${goal} ms`, met: s.p95 <= goal }));
+  },
+  async metrics() {
+    await runBench('export-cost.js', quick ? ['--quick'] : []);
+    const r = readJson('export-cost.json');
+    const pct = r.streamPct + r.scrapePct;
+    return [
+      { bench: 'metrics export', measure: 'CLI CPU of the series + 1 scrape/s, % (replayed)', baseline: r.plainUsPerRequest, perfLens: r.plainUsPerRequest + r.replayUsPerRequest, ratio: 1 + pct / 100, goal: '≤ +1 %', met: pct <= 1 },
+      { bench: 'metrics export', measure: 'CLI CPU with /metrics (end to end, median of rounds)', baseline: 1, perfLens: r.metricsRatio, ratio: r.metricsRatio, goal: '≤ ×1.01', met: r.metricsRatio <= 1.01 },
+    ];
+  },
+  async otlp() {
+    await runBench('otlp-cost.js', quick ? ['--quick'] : []);
+    const r = readJson('otlp-cost.json');
+    return [{ bench: 'OTLP export', measure: 'CLI CPU share of pushes every 10 s, %', baseline: r.goalPct, perfLens: r.sharePct.interval10s, ratio: 1 + r.sharePct.interval10s / 100, goal: `≤ ${r.goalPct} %`, met: r.met }];
   },
   async leak() {
     await runBench('leak-live.js', []);

@@ -4,6 +4,8 @@
 #   MariaDB:    mariadbd (or mysqld) and mariadb-install-db.
 #   wrk:        the benches' load generator (it saturates a pinned app from one core).
 #   Redis:      redis-server, started per test on a free port (test/helpers/redis.js).
+#   Prometheus: prometheus and promtool (2.42), started per test on a free port
+#               (test/helpers/prometheus.js); the package's own service is never used.
 set -euo pipefail
 
 missing=()
@@ -21,8 +23,12 @@ if ! command -v redis-server >/dev/null 2>&1 && [ ! -x /usr/bin/redis-server ]; 
   missing+=(redis-server)
 fi
 
+if [ ! -x /usr/bin/prometheus ] || [ ! -x /usr/bin/promtool ]; then
+  missing+=(prometheus)
+fi
+
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "install-system-deps: PostgreSQL, MariaDB, wrk and Redis are present."
+  echo "install-system-deps: PostgreSQL, MariaDB, wrk, Redis and Prometheus are present."
   exit 0
 fi
 
@@ -37,3 +43,8 @@ apt-get update -q
 # The packages' own services are not wanted (tests start private servers); in containers
 # without an init system policy-rc.d already stops them from starting.
 apt-get install -y -q --no-install-recommends "${missing[@]}"
+# Debian's prometheus package enables a service on :9090; the tests start
+# their own servers, so it is stopped where systemd runs.
+if [[ " ${missing[*]} " == *" prometheus "* ]] && [ -d /run/systemd/system ]; then
+  systemctl disable --now prometheus >/dev/null 2>&1 || true
+fi

@@ -86,11 +86,16 @@ export class AppProcess {
     }
   }
 
-  /** SIGINT, then SIGTERM after the grace period, then SIGKILL after another. */
-  stop(): Promise<void> {
+  /**
+   * SIGINT, then SIGTERM after the grace period, then SIGKILL after another. `first`: SIGTERM
+   * when the CLI itself got one (a container's stop), which the app's own shutdown handler
+   * (often SIGTERM only) must see first; then SIGKILL.
+   */
+  stop(first: 'SIGINT' | 'SIGTERM' = 'SIGINT'): Promise<void> {
     if (this.stopping) return this.stopping;
+    const sequence = first === 'SIGTERM' ? (['SIGTERM', 'SIGKILL'] as const) : (['SIGINT', 'SIGTERM', 'SIGKILL'] as const);
     this.stopping = (async () => {
-      for (const sig of ['SIGINT', 'SIGTERM', 'SIGKILL'] as const) {
+      for (const sig of sequence) {
         if (!this.groupAlive()) return;
         this.signal(sig);
         if (await this.waitGroupGone(this.graceMs)) return;

@@ -27,6 +27,16 @@ export interface RunOptions extends OutputOptions {
   /** heap snapshots after the last three rounds, into this folder */
   snapshots?: string;
   durationS?: number;
+  /** serve Prometheus / OpenMetrics text at http://HOST:PORT/metrics while the app runs */
+  metricsPort?: number;
+  /** the address /metrics binds to (default 127.0.0.1; 0.0.0.0 in a container) */
+  metricsHost?: string;
+  /** the `service` label and OTLP service.name (default: OTEL_SERVICE_NAME, else package.json's name) */
+  service?: string;
+  /** push metrics and findings over OTLP/HTTP to this endpoint (default: OTEL_EXPORTER_OTLP_ENDPOINT when set) */
+  otlp?: string;
+  /** seconds between OTLP pushes (default 10) */
+  otlpIntervalS?: number;
 }
 
 export interface AnalyzeOptions extends OutputOptions {
@@ -74,6 +84,12 @@ Options:
                        the leaked objects and what retains them (files in perf-lens-snapshots/)
   --snapshot-dir DIR   the same, with the snapshot files in DIR
   --duration S         stop the app after S seconds
+  --metrics-port N     serve Prometheus/OpenMetrics text at http://127.0.0.1:N/metrics while the app runs
+  --metrics-host ADDR  the address /metrics listens on (default 127.0.0.1; 0.0.0.0 inside a container)
+  --service NAME       the service label of exported metrics (default: OTEL_SERVICE_NAME, else package.json's name)
+  --otlp URL           push metrics and findings over OTLP/HTTP (protobuf) to URL, e.g. http://collector:4318
+                       (default: OTEL_EXPORTER_OTLP_ENDPOINT when set); a final push on exit and on SIGTERM
+  --otlp-interval S    seconds between OTLP pushes (default 10)
   --root DIR           project root for relative paths (default: current directory)
   --fail-on KINDS      comma list of finding kinds; exit 1 if any is found
   --n-plus-one-min N   repeats in one scope that make an N+1 (default 5)
@@ -97,6 +113,23 @@ function positiveNumber(raw: string, flag: string, integer: boolean): number {
     throw new UsageError(`The option ${flag} needs a positive ${integer ? 'whole ' : ''}number, not "${raw}".`);
   }
   return n;
+}
+
+function portNumber(raw: string, flag: string): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`The option ${flag} needs a TCP port from 0 to 65535, not "${raw}".`);
+  return n;
+}
+
+function httpUrl(raw: string, flag: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UsageError(`The option ${flag} needs an http:// or https:// URL, not "${raw}".`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`The option ${flag} needs an http:// or https:// URL, not "${raw}".`);
+  return raw;
 }
 
 function parseFailOn(raw: string): string[] {
@@ -134,6 +167,11 @@ export function parseArgs(argv: string[], cwd: string): ParsedArgs {
       case '--snapshot-dir': out.snapshots = take(); break;
       case '--rounds': out.rounds = positiveNumber(take(), flag, true); roundsGiven = true; break;
       case '--duration': out.durationS = positiveNumber(take(), flag, false); break;
+      case '--metrics-port': out.metricsPort = portNumber(take(), flag); break;
+      case '--metrics-host': out.metricsHost = take(); break;
+      case '--service': out.service = take(); break;
+      case '--otlp': out.otlp = httpUrl(take(), flag); break;
+      case '--otlp-interval': out.otlpIntervalS = positiveNumber(take(), flag, false); break;
       case '--root': out.root = take(); break;
       case '--fail-on': out.failOn = parseFailOn(take()); break;
       case '-h':
@@ -156,17 +194,22 @@ export function parseArgs(argv: string[], cwd: string): ParsedArgs {
 
   if (sub === 'analyze') {
     if (positional.length !== 1) throw new UsageError('analyze needs exactly one recording file.');
-    for (const f of ['record', 'load', 'durationS', 'snapshots', 'heapSampling'] as const) {
-      if (out[f] !== undefined) throw new UsageError(`The option --${f === 'durationS' ? 'duration' : f === 'heapSampling' ? (out.heapSampling ? 'heap-sampling' : 'no-heap-sampling') : f} belongs to "run", not "analyze".`);
+    const runOnly: Record<string, string> = { record: 'record', load: 'load', durationS: 'duration', snapshots: 'snapshots', metricsPort: 'metrics-port', metricsHost: 'metrics-host', service: 'service', otlp: 'otlp', otlpIntervalS: 'otlp-interval' };
+    for (const [f, name] of Object.entries(runOnly)) {
+      if ((out as unknown as Record<string, unknown>)[f] !== undefined) throw new UsageError(`The option --${name} belongs to "run", not "analyze".`);
     }
+    if (out.heapSampling !== undefined) throw new UsageError(`The option --${out.heapSampling ? 'heap-sampling' : 'no-heap-sampling'} belongs to "run", not "analyze".`);
     if (roundsGiven) throw new UsageError('The option --rounds belongs to "run", not "analyze".');
     if (out.command.length) throw new UsageError('analyze takes no command after "--".');
-    const { command: _c, record: _r, load: _l, rounds: _n, durationS: _d, snapshots: _s, heapSampling: _h, ...rest } = out;
+    const { command: _c, record: _r, load: _l, rounds: _n, durationS: _d, snapshots: _s, heapSampling: _h, metricsPort: _mp, metricsHost: _mh, service: _sv, otlp: _o, otlpIntervalS: _oi, ...rest } = out;
     return { kind: 'analyze', options: { ...rest, recording: path.resolve(cwd, positional[0]) } };
   }
   if (positional.length) throw new UsageError(`Unexpected argument "${positional[0]}"; put the app's command after "--".`);
   if (out.command.length === 0) throw new UsageError('run needs the command to profile after "--", for example: perf-lens run -- node app.js.');
   if (roundsGiven && !out.load) throw new UsageError('The option --rounds needs --load.');
+  if (out.metricsHost !== undefined && out.metricsPort === undefined) throw new UsageError('The option --metrics-host needs --metrics-port.');
+  const otlpFromEnv = ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT', 'OTEL_EXPORTER_OTLP_LOGS_ENDPOINT'].some((k) => process.env[k]);
+  if (out.otlpIntervalS !== undefined && out.otlp === undefined && !otlpFromEnv) throw new UsageError('The option --otlp-interval needs --otlp (or OTEL_EXPORTER_OTLP_ENDPOINT).');
   if (out.snapshots !== undefined) {
     if (!out.load || out.rounds < 3) throw new UsageError('The option --snapshots needs --load and --rounds 3 or more.');
     out.snapshots = path.resolve(cwd, out.snapshots);

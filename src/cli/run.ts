@@ -6,6 +6,7 @@ import { LiveStatus } from './live-status';
 import { runLoad } from './load-runner';
 import { finishReport } from './outputs';
 import { StartError } from './usage-error';
+import { startExport, type ExportHandle } from './export';
 import { formatSnapshotDiffs, RoundSnapshots } from './round-snapshots';
 
 /** NODE_OPTIONS with the agent preloaded; the path is quoted for spaces. */
@@ -58,9 +59,13 @@ export async function run(opts: RunOptions, cwd: string): Promise<number> {
 
   const status = new LiveStatus(store, process.stdout);
   let app: AppProcess;
+  let exporter: ExportHandle | null = null;
   try {
+    // serving before the app starts: a scrape or push never misses its first seconds
+    exporter = await startExport(store, opts, cwd);
     app = await AppProcess.start({ command: opts.command, env, cwd });
   } catch (err) {
+    await exporter?.stop();
     await server.close();
     await recording?.close();
     throw err;
@@ -68,17 +73,19 @@ export async function run(opts: RunOptions, cwd: string): Promise<number> {
   status.start();
 
   let interrupted = 0;
-  const onSigint = () => {
+  const onSignal = (sig: 'SIGINT' | 'SIGTERM') => {
     interrupted++;
     if (interrupted === 1) {
-      log('stopping the app (Ctrl-C again to kill it).');
-      void app.stop();
+      log(sig === 'SIGINT' ? 'stopping the app (Ctrl-C again to kill it).' : 'SIGTERM: stopping the app.');
+      void app.stop(sig);
     } else {
       app.signal('SIGKILL');
     }
   };
+  const onSigint = () => onSignal('SIGINT');
+  const onSigterm = () => onSignal('SIGTERM');
   process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
+  process.on('SIGTERM', onSigterm);
 
   const durationTimer = opts.durationS
     ? setTimeout(() => void app.stop(), opts.durationS * 1000)
@@ -100,9 +107,11 @@ export async function run(opts: RunOptions, cwd: string): Promise<number> {
   await waitForSessions(store, 2000);
   if (durationTimer) clearTimeout(durationTimer);
   process.off('SIGINT', onSigint);
-  process.off('SIGTERM', onSigint);
+  process.off('SIGTERM', onSigterm);
   status.stop();
   for (const s of store.liveSessions) store.disconnected(s.pid, s.lastT);
+  // the final push carries the last findings and totals, after every process said bye
+  await exporter?.stop();
   await server.close();
   await recording?.close();
 

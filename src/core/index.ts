@@ -16,3 +16,5 @@ export * from './attach';
 export * from './charts/chart-feed';
 export * from './report';
 export * from './analysis';
+export * from './export';
+export * from './export/otlp-public';

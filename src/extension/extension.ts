@@ -11,6 +11,7 @@ import { FindingCodeActions, FindingHoverProvider } from './findings/editor-prov
 import { editorLineReader, openDocumentText } from './findings/source-text';
 import { agentOptionsFrom, analysisIntervalFrom, booleanSetting, detectorOptionsFrom, sessionLimitsFrom } from './settings';
 import { BudgetAlerts } from './report/budget-alerts';
+import { MetricsExport, metricsPortFrom } from './metrics-export';
 
 let service: ProfilingService | undefined;
 
@@ -54,6 +55,15 @@ export function activate(context: vscode.ExtensionContext): void {
   const ctx = { session, terminals, findings, extension: context };
   const statusBar = new ProcessStatusBar(session);
   const budgetAlerts = new BudgetAlerts(session);
+  // perfLens.metricsPort: /metrics for Prometheus while profiling runs
+  const metricsExport = new MetricsExport(
+    session,
+    {
+      port: () => metricsPortFrom((k) => vscode.workspace.getConfiguration('perfLens').get(k)),
+      workspaceFolder: () => vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
+    },
+    { error: (message) => void vscode.window.showErrorMessage(message) },
+  );
 
   // `perfLens.running` enables Stop Profiling; `perfLens.hasFindings` enables Clear / Export.
   let running = false;
@@ -84,6 +94,7 @@ export function activate(context: vscode.ExtensionContext): void {
     terminals,
     statusBar,
     budgetAlerts,
+    { dispose: () => void metricsExport.dispose() },
     processesView,
     findingsView,
     processesTree,
@@ -96,6 +107,7 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('perfLens')) session.refreshFindings();
+      if (e.affectsConfiguration('perfLens.metricsPort')) void metricsExport.sync();
     }),
     // An ignore comment typed (or undone) above a finding's line takes effect without a save.
     vscode.workspace.onDidChangeTextDocument((e) => {

@@ -71,6 +71,31 @@ test('stop sequence: an app that ignores SIGINT gets SIGTERM after the grace per
   assert.ok(span >= 5000, `the app lived through the 5 s grace period (${span} ms)`);
 });
 
+test('SIGTERM to the CLI (a container stopping) reaches the app as SIGTERM first, so its own shutdown handler drains', async () => {
+  const dir = fixtureDir({
+    'graceful.js': `
+      process.on('SIGINT', () => console.log('got SIGINT'));
+      process.on('SIGTERM', () => { console.log('got SIGTERM, draining'); setTimeout(() => process.exit(0), 200); });
+      setInterval(() => {}, 1000);
+      console.log('ready');`,
+  });
+  let child;
+  const done = runCli(['run', '--json', 'r.json', '--', 'node', 'graceful.js'], { cwd: dir, onSpawn: (c) => (child = c) });
+  await new Promise((resolve) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (out.includes('ready')) resolve();
+    });
+  });
+  child.kill('SIGTERM');
+  const res = await done;
+  assert.equal(res.code, 0, res.stderr);
+  assert.match(res.stdout, /got SIGTERM, draining/);
+  assert.doesNotMatch(res.stdout, /got SIGINT/);
+  assert.equal(readJson(path.join(dir, 'r.json')).processes.length, 1);
+});
+
 test('with the CLI killed by SIGKILL the app keeps answering requests', async () => {
   const dir = fixtureDir({
     'app.js': `
