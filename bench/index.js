@@ -120,9 +120,11 @@ const BENCHES = {
   },
   async query() {
     const redis = fs.existsSync('/usr/bin/redis-server') ? ['--redis'] : [];
+    // node-postgres, and a pg Pool where queries queue (the pool-wait capture's cost)
+    const pg = fs.existsSync('/usr/lib/postgresql') ? ['--pg'] : [];
     // the workload on CPU 1, the servers it talks to on CPU 0 (see query-capture.js)
     const pin = spawnSync('taskset', ['-c', '1', 'true']).status === 0 ? ['--pin'] : [];
-    const out = await runBench('query-capture.js', [...(quick ? ['--runs', '2', '--queries', '10000'] : []), ...redis, ...pin]);
+    const out = await runBench('query-capture.js', [...(quick ? ['--runs', '2', '--queries', '10000'] : []), ...pg, ...redis, ...pin]);
     // query-capture.js prints one line per driver: "sqlite  without 1.23 µs/query  with 2.34 µs/query  capture … ratio 1.90"
     const rows = [];
     for (const m of out.matchAll(/^(\S+)\s+without\s+([\d.]+) µs\/query\s+with\s+([\d.]+) µs\/query\s+capture\s+(-?[\d.]+) µs\/query\s+ratio\s+([\d.]+)/gm)) {

@@ -6,6 +6,7 @@
 // SQLite in memory by default (low noise: a query costs a few µs), directly and through the
 // knex query builder and the Bookshelf ORM (whose entry calls capture the app's frame, see
 // src/agent/queries/entry-sites.ts); --pg adds node-postgres
+// and a pg Pool of 2 with 8 queries in flight (the pool-wait capture: waits, gauges, handoffs)
 // against a throw-away PostgreSQL (test/helpers/postgres.js); --redis adds ioredis and node-redis
 // GETs (100 in flight at a time, so the client's CPU, not the round trip, sets the pace) against a
 // throw-away redis-server (test/helpers/redis.js), whose goal is ≤ 5 µs per command. The agent is dist/agent.js
@@ -83,6 +84,25 @@ const pg = require('pg');
     out.push(Number(process.hrtime.bigint() - t0) / 200);
   }
   await client.end();
+  console.log(JSON.stringify(out));
+})();
+`,
+  // 8 queries in flight on a pool of 2: six queue, so most queries carry a pool wait and the
+  // pool's gauges are read twice each; the client's CPU per query, as for Redis
+  'pg-pool': `
+const pg = require('pg');
+const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 2 });
+(async () => {
+  const total = Math.min(Number(process.env.QUERIES), 4000), out = [];
+  async function batch() { await Promise.all(Array.from({ length: 8 }, (_, i) => pool.query('SELECT $1::int AS id', [i]))); }
+  for (let i = 0; i < 60; i++) await batch();
+  for (let done = 0; done < total; done += 200) {
+    const c0 = process.cpuUsage();
+    for (let b = 0; b < 25; b++) await batch();
+    const c = process.cpuUsage(c0);
+    out.push(((c.user + c.system) * 1000) / 200); // ns per query
+  }
+  await pool.end();
   console.log(JSON.stringify(out));
 })();
 `,
@@ -243,6 +263,7 @@ async function main() {
     if (WITH_PG) {
       postgres = await require(path.join(root, 'test', 'helpers', 'postgres.js')).startPostgres();
       await bench('pg', WORKLOADS.pg, { DATABASE_URL: postgres.connectionString }, server);
+      await bench('pg-pool', WORKLOADS['pg-pool'], { DATABASE_URL: postgres.connectionString }, server);
     }
     if (WITH_REDIS) {
       redis = await require(path.join(root, 'test', 'helpers', 'redis.js')).startRedis();
