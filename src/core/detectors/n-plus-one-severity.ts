@@ -1,5 +1,6 @@
 import type { DbKind } from '../../protocol';
 import { formatMs, type AnalyzedQuery, type QueryScopeGroup } from './query-scopes';
+import { round3 } from '../util/units';
 
 /** How loudly to report an N+1: by what it costs, never by its count alone. */
 export interface SeverityThresholds {
@@ -67,10 +68,14 @@ export function nPlusOneSeverity(hits: readonly CostedHit[], db: DbKind, verb: s
       why: `Reported as info: these are writes inside one transaction outside any request (a bulk load), ${cost} in all.`,
     };
   }
-  if (costliest.totalMs >= o.nPlusOneErrorMs && costliest.scope.isRequest && share !== null && share >= o.nPlusOneErrorShare) {
+  // judged on the figures the finding reports (to the µs, the share to 3 decimals): a report
+  // saying "128 ms, share 0.2" is an error under the 100 ms / 0.2 rule, whatever the 4th decimal
+  const costMs = round3(costliest.totalMs);
+  const shown = share === null ? null : round3(share);
+  if (costMs >= o.nPlusOneErrorMs && costliest.scope.isRequest && shown !== null && shown >= o.nPlusOneErrorShare) {
     return { severity: 'error', costliest, requestMs, share, why: '' };
   }
-  if (costliest.totalMs >= o.nPlusOneWarningMs) return { severity: 'warning', costliest, requestMs, share, why: '' };
+  if (costMs >= o.nPlusOneWarningMs) return { severity: 'warning', costliest, requestMs, share, why: '' };
   const ofRequest = share !== null && requestMs !== null ? `, ${percent(share)} of its ${formatMs(requestMs)}` : '';
   const inProcess = db === 'sqlite' ? ' (SQLite runs in the process: no round trip per query)' : '';
   return {

@@ -174,6 +174,10 @@ test('severity follows cost, never the count alone: info, warning, error by time
   assert.ok(!/Reported as/.test(costly.message), costly.message);
   // 150 ms of a 2 s request (7.5 %): a warning
   assert.equal(inRequest(10, 15, 2000).severity, 'warning');
+  // judged on the figures it reports: 128 ms of a 640.2 ms request is a share of 0.19994, shown
+  // as 0.2, so an error as the rule reads (it was a warning saying "share 0.2")
+  const edge = inRequest(10, 12.8, 640.2);
+  assert.deepEqual([edge.data.costMs, edge.data.share, edge.severity], [128, 0.2, 'error']);
   // parallel repeats can sum past the request's time: the share is capped at 1
   assert.equal(inRequest(10, 15, 100).data.share, 1);
   // on in-process SQLite the message says why it is cheap
