@@ -307,10 +307,13 @@ export class OtlpExporter {
         this.abort.abort();
         await this.cycleRunning;
       }
-      // a short Retry-After is waited out within the deadline; a longer one means no final push
-      if (this.holdUntil > Date.now() && this.holdUntil < deadline) await new Promise((resolve) => setTimeout(resolve, this.holdUntil - Date.now()));
-      const held = this.holdUntil > Date.now();
+      // a short Retry-After is waited out within the deadline; a longer one means no final push.
+      // Decided before the wait, not after: a timer may fire a millisecond before Date.now()
+      // says it is due, and a stepped wall clock moves it more.
+      const held = this.holdUntil >= deadline;
+      if (!held && this.holdUntil > Date.now()) await new Promise((resolve) => setTimeout(resolve, this.holdUntil - Date.now()));
       if (!held && Date.now() < deadline) {
+        this.holdUntil = 0; // waited out: cycle() must not skip the final push
         this.phase = 'final';
         this.deadline = deadline;
         this.abort = new AbortController();
