@@ -76,6 +76,7 @@ async function main() {
   await server.close();
   const fmt = (v) => (v === undefined ? `not within ${MAX_S} s` : `${v.toFixed(0)} s`);
   console.log(`leak live  ${MB_PER_MIN} MB/min (${FIXTURE}, ${RATE} req/s)  heap-growth ${fmt(firsts['heap-growth'])}  leak on line ${site.line} ${fmt(firsts.leak)}  goal ≤ ${GOAL_S} s`);
+  fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true });
   fs.writeFileSync(path.join(__dirname, 'results', 'leak-live.json'), JSON.stringify({ when: new Date().toISOString(), node: process.version, mbPerMin: MB_PER_MIN, fixture: FIXTURE, ratePerS: RATE, heapGrowthS: firsts['heap-growth'] ?? null, leakS: firsts.leak ?? null, goalS: GOAL_S }, null, 2) + '\n');
   process.exit(0);
 }

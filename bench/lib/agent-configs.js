@@ -2,6 +2,7 @@
 // The agent configurations the CPU benches compare with a run without the agent: the
 // PERF_LENS_OPTIONS each variant gets, probe by probe, to find where the time goes.
 const ALL_OFF = { memory: false, gc: false, eventLoop: false, cpu: false, http: false, queries: false };
+const NO_READS = { wakeBytes: 1024 ** 3 };
 /** Agent configurations by name: the PERF_LENS_OPTIONS each variant runs with. */
 const CONFIGS = {
   // what `perf-lens run` and the editor give an app by default
@@ -18,12 +19,13 @@ const CONFIGS = {
   'memory-only': { probes: { ...ALL_OFF, memory: true } },
   'event-loop-only': { probes: { ...ALL_OFF, eventLoop: true } },
   'cpu-only': { probes: { ...ALL_OFF, cpu: true } },
-  // heap sampling without its periodic profile reads (each runs a full GC first)
-  'sampling-no-reads': { heapSampling: { periodMs: 3_600_000 }, probes: ALL_OFF },
-  // every default, the heap profile read every 30 s instead of 10 s
-  'defaults-read-30s': { heapSampling: { periodMs: 30_000 } },
-  // every default as a process older than three minutes runs them: reads of a quiet heap back off
-  'defaults-settled': { heapSampling: { quietAfterMs: 0 } },
+  // heap sampling without its profile reads (each runs a full GC first)
+  'sampling-no-reads': { heapSampling: NO_READS, probes: ALL_OFF },
+  'defaults-no-reads': { heapSampling: NO_READS },
+  // every default, and a read every 10 s or 30 s whatever the heap does (before reads waited
+  // for the heap to grow, a process younger than three minutes got one every 10 s)
+  'defaults-read-10s': { heapSampling: { maxQuietPeriodMs: 10_000 } },
+  'defaults-read-30s': { heapSampling: { maxQuietPeriodMs: 30_000 } },
 };
 
 module.exports = { CONFIGS };

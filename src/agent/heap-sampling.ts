@@ -1,5 +1,7 @@
+import * as v8 from 'node:v8';
 import { inspectorPost } from './inspector-session';
 import { ReadCadence } from './read-cadence';
+import { minorGcCount } from './probes/gc';
 import type { HeapFrame, HeapSite, HeapSitesMessage } from '../protocol/messages';
 import type { AgentContext } from './context';
 
@@ -21,20 +23,26 @@ import type { AgentContext } from './context';
  * statements: line and column are the function's start.
  *
  * Measured on Node 20: every getSamplingProfile runs a full (major) GC first. So each read
- * holds live objects only (no garbage noise) and costs a full GC: hence a 10 s period that
- * backs off when reads turn slow (big heaps), and once the process is three minutes old, while
- * the sampled live bytes do not rise (ReadCadence).
+ * holds live objects only (no garbage noise) and costs a full GC: reads wait until the live heap
+ * or the old generation grows (ReadCadence), then come every 10 s while the live heap rises; the
+ * profiler samples from the start regardless, so no allocation still alive is missed.
  */
 
 export interface HeapSamplingSettings {
   /** sampling interval in bytes; 128 KB measured ≈0 % overhead (bench/heap-sampling.js) */
   intervalBytes: number;
-  /** ms between profiles read on the agent's own clock (while the heap may be growing) */
+  /** ms between profiles read on the agent's own clock while the heap grows */
   periodMs: number;
-  /** process age (ms) after which reads of a heap that does not grow back off (see ReadCadence) */
-  quietAfterMs: number;
-  /** the longest period reads of a quiet heap back off to */
+  /** growth (bytes) of the live heap, or of the old generation, that wakes the reads (see ReadCadence) */
+  wakeBytes: number;
+  /** old-generation growth wakes the reads only after this long (ms) without a full GC of V8's own */
+  quietGcMs: number;
+  /** V8's own full GCs in the first ms of sampling (start-up) are not live-heap points */
+  settleMs: number;
+  /** the longest between two reads while the heap is quiet; 0: none unless it grows */
   maxQuietPeriodMs: number;
+  /** ms between two looks at the old generation's size (tier 1, ~2 µs each) */
+  checkMs: number;
   /** sites per message (heaviest first) */
   maxSites: number;
   /** calling frames kept per site */
@@ -44,8 +52,11 @@ export interface HeapSamplingSettings {
 export const DEFAULT_HEAP_SAMPLING: Readonly<HeapSamplingSettings> = Object.freeze({
   intervalBytes: 128 * 1024,
   periodMs: 10_000,
-  quietAfterMs: 180_000,
-  maxQuietPeriodMs: 60_000,
+  wakeBytes: 512 * 1024,
+  quietGcMs: 20_000,
+  settleMs: 5_000,
+  maxQuietPeriodMs: 0,
+  checkMs: 1000,
   maxSites: 40,
   maxCallers: 6,
 });
@@ -86,8 +97,11 @@ function settingsFrom(given?: Partial<HeapSamplingSettings>): HeapSamplingSettin
     };
     pick('intervalBytes', 1024, 16 * 1024 * 1024);
     pick('periodMs', 500, 3_600_000);
-    pick('quietAfterMs', 0, 24 * 3_600_000);
-    pick('maxQuietPeriodMs', 500, 3_600_000);
+    pick('wakeBytes', 4096, 1024 * 1024 * 1024);
+    pick('quietGcMs', 0, 24 * 3_600_000);
+    pick('settleMs', 0, 24 * 3_600_000);
+    pick('maxQuietPeriodMs', 0, 24 * 3_600_000);
+    pick('checkMs', 50, 60_000);
     pick('maxSites', 1, 200);
     pick('maxCallers', 0, 32);
   }
@@ -113,13 +127,17 @@ export function installHeapSampling(ctx: AgentContext, given?: Partial<HeapSampl
   const post = inspectorPost;
 
   let reading = false;
-  const cadence = new ReadCadence(settings);
+  let cadence = new ReadCadence(settings, performance.now());
   let timer: NodeJS.Timeout | null = null;
 
   let started: Promise<void> | null = null;
   const ensureStarted = (): Promise<void> => {
     if (started) return started;
-    started = post('HeapProfiler.startSampling', { samplingInterval: settings.intervalBytes }).then(() => schedule(cadence.periodMs));
+    started = post('HeapProfiler.startSampling', { samplingInterval: settings.intervalBytes }).then(() => {
+      cadence = new ReadCadence(settings, performance.now()); // its first read counts from here
+      timer = setInterval(check, settings.checkMs);
+      timer.unref();
+    });
     return started;
   };
 
@@ -129,12 +147,14 @@ export function installHeapSampling(ctx: AgentContext, given?: Partial<HeapSampl
       await post('HeapProfiler.collectGarbage');
       await post('HeapProfiler.collectGarbage');
     }
-    const started = performance.now();
+    const began = performance.now();
     const { profile } = await post<{ profile: SamplingProfile }>('HeapProfiler.getSamplingProfile');
+    const live = oldGenerationBytes(); // the read's own full GC just ran
     const msg = toMessage(ctx, profile, settings);
-    msg.durationMs = performance.now() - started;
+    msg.durationMs = performance.now() - began;
     if (round !== undefined) msg.round = round;
     ctx.emit(msg);
+    cadence.afterRead(msg.durationMs, msg.totalBytes, live, performance.now());
     return msg;
   };
 
@@ -142,22 +162,25 @@ export function installHeapSampling(ctx: AgentContext, given?: Partial<HeapSampl
     if (reading) return;
     reading = true;
     read()
-      .then((msg) => {
-        const before = cadence.periodMs;
-        const next = cadence.next(msg.durationMs ?? 0, msg.totalBytes, performance.now());
-        if (next !== before) schedule(next);
-      })
       .catch(() => undefined)
       .finally(() => (reading = false));
   };
-  const schedule = (ms: number) => {
-    if (timer) clearInterval(timer);
-    timer = setInterval(tick, ms);
-    timer.unref();
-  };
+  function check(): void {
+    try {
+      if (!reading && cadence.due(oldGenerationBytes(), performance.now(), allocatedBytes())) tick();
+    } catch {
+      /* never into the app */
+    }
+  }
 
   if (wanted) ensureStarted().catch(() => undefined);
-  ctx.onCommand?.('startHeapSampling', () => ensureStarted().then(() => ({ intervalBytes: settings.intervalBytes })));
+  // the editor's button: sampling if it was off, and reads at the full rate from now
+  ctx.onCommand?.('startHeapSampling', () =>
+    ensureStarted().then(() => {
+      cadence.wakeNow();
+      return { intervalBytes: settings.intervalBytes };
+    }),
+  );
 
   // After `measureHeap`, the CLI asks for the sites of the round that just ended. A GC of our
   // own first (default on) so the profile holds live objects only, whoever asks.
@@ -165,6 +188,26 @@ export function installHeapSampling(ctx: AgentContext, given?: Partial<HeapSampl
     const round = Number.isSafeInteger(args.round) ? (args.round as number) : undefined;
     return read(round, args.gc !== false).then((m) => ({ sites: m.sites.length, totalBytes: m.totalBytes }));
   });
+}
+
+/** Used bytes of every space but the young generation's: after a full GC, the live heap. */
+function oldGenerationBytes(): number {
+  let bytes = 0;
+  for (const space of v8.getHeapSpaceStatistics()) {
+    if (!space.space_name.startsWith('new_')) bytes += space.space_used_size;
+  }
+  return bytes;
+}
+
+/**
+ * Bytes the app allocated so far, roughly: a scavenge per semi-space filled (the gc probe
+ * counts them); -1 without the gc probe.
+ */
+function allocatedBytes(): number {
+  const scavenges = minorGcCount();
+  if (scavenges === 0) return -1;
+  const young = v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
+  return young ? scavenges * (young.space_size / 2) : -1;
 }
 
 const SELF = typeof __filename === 'string' ? __filename : '';

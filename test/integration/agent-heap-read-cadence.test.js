@@ -1,8 +1,9 @@
 'use strict';
-// How often the agent reads the heap profile (each read runs a full GC in the app): at its
-// period while the process is young or the sampled live bytes rise, and less and less often,
-// up to a ceiling, once a quiet heap has nothing new to say. Real apps under the real agent,
-// with short periods so the whole cadence fits in seconds.
+// When the agent reads the heap profile (each read runs a full GC in the app): not while the
+// heap stays flat, within a second or two once it grows, at the full period while the live heap
+// keeps rising, and back to sleep once it stops; now and then when a quiet period is set; at once
+// on the editor's "start heap sampling" command. Real apps under the real agent, with short
+// periods so the whole cadence fits in seconds.
 const test = require('node:test');
 const { after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -10,52 +11,86 @@ const { startServer, writeApp, cleanupTmp, launch, byType } = require('../helper
 
 after(cleanupTmp);
 
-/** Churns garbage and keeps `keepPerTick` bytes more every 100 ms (0: a steady heap), for `ms`. */
-const app = (keepPerTick, ms) => `
+/**
+ * Churns garbage that dies young for `ms`; from `growFrom` to `growUntil` ms it also keeps
+ * `keepPerTick` more bytes every 100 ms. Prints when it starts and stops keeping.
+ */
+const app = ({ keepPerTick = 0, growFrom = 0, growUntil = 0, ms }) => `
 const kept = [];
+const t0 = Date.now();
 let garbage = 0;
 const churn = setInterval(() => {
   for (let i = 0; i < 2000; i++) garbage += JSON.stringify({ i, s: 'x'.repeat(50) }).length;
-  if (${keepPerTick} > 0) kept.push(Buffer.alloc(0), 'k'.repeat(${keepPerTick}).split(''));
+  const age = Date.now() - t0;
+  if (${keepPerTick} > 0 && age >= ${growFrom} && age < ${growUntil}) kept.push('k'.repeat(${keepPerTick}).split(''));
 }, 100);
 setTimeout(() => { clearInterval(churn); console.log('done', kept.length, garbage > 0); }, ${ms});
 `;
 
-const SETTINGS = { intervalBytes: 4096, periodMs: 500, quietAfterMs: 0, maxQuietPeriodMs: 1600 };
+const SETTINGS = { intervalBytes: 4096, periodMs: 500, wakeBytes: 256 * 1024, quietGcMs: 1000, settleMs: 0, maxQuietPeriodMs: 0, checkMs: 100 };
 
-async function readGaps(source, heapSampling) {
+/** Runs the app under the agent; the times (ms from the hello) of its heap profile reads. */
+async function readTimes(source, heapSampling, duringRun) {
   const srv = await startServer();
   try {
     const launched = launch(process.execPath, writeApp(source), { url: srv.url, token: srv.token, options: { heapSampling } });
+    const pid = launched.child.pid;
+    if (duringRun) await duringRun(srv, pid);
     const run = await launched.exited;
     assert.equal(run.code, 0, run.stderr);
-    const pid = launched.child.pid;
     const messages = await srv.waitFor((ms) => byType(ms, 'bye', pid).length > 0, 10_000, 'bye');
-    const reads = byType(messages, 'heapSites', pid).map((m) => m.t);
-    return reads.slice(1).map((t, i) => t - reads[i]);
+    const t0 = byType(messages, 'hello', pid)[0].t;
+    return byType(messages, 'heapSites', pid).map((m) => m.t - t0);
   } finally {
     await srv.close();
   }
 }
 
-test('a quiet heap is read less and less often, up to the ceiling', async () => {
-  const gaps = await readGaps(app(0, 9000), SETTINGS);
-  assert.ok(gaps.length >= 5, `${gaps.length + 1} reads`);
-  const last = gaps.slice(-2);
-  for (const g of last) assert.ok(g > 1300 && g < 2400, `the last gaps are the 1.6 s ceiling: ${gaps.map(Math.round)}`);
-  assert.ok(gaps.length + 1 < 9000 / 500 / 2, `far fewer reads than every 500 ms: ${gaps.length + 1}`);
+const fmt = (times) => times.map((t) => (t / 1000).toFixed(1)).join(', ');
+
+test('a heap that does not grow is not read (at most one measure of its live heap)', async () => {
+  const reads = await readTimes(app({ ms: 9000 }), SETTINGS);
+  // a read every 500 ms would make 18
+  assert.ok(reads.length <= 1, `reads at ${fmt(reads)} s`);
 });
 
-test('a growing heap is read at the full rate', async () => {
-  // ~30 KB more live every 100 ms: several sampling intervals per read, far above the noise
-  const gaps = await readGaps(app(30_000, 6000), SETTINGS);
-  assert.ok(gaps.length >= 10, `${gaps.length + 1} reads`);
-  const slow = gaps.filter((g) => g > 1000);
-  assert.ok(slow.length <= 2, `reads stay about 500 ms apart: ${gaps.map(Math.round)}`);
+test('a heap that grows is read within a second or two, then at the full period', async () => {
+  // ~240 KB more live every 100 ms: the old generation passes 256 KB above its low at once
+  const reads = await readTimes(app({ keepPerTick: 30_000, growFrom: 0, growUntil: 7000, ms: 7000 }), SETTINGS);
+  assert.ok(reads.length >= 8, `reads at ${fmt(reads)} s`);
+  assert.ok(reads[0] < 2500, `the first read comes with the growth: ${fmt(reads)} s`);
+  const gaps = reads.slice(1).map((t, i) => t - reads[i]);
+  assert.ok(gaps.filter((g) => g > 1000).length <= 1, `reads about 500 ms apart while it grows: ${fmt(reads)} s`);
 });
 
-test('a young process is read at the full rate even when its heap is quiet', async () => {
-  const gaps = await readGaps(app(0, 5000), { ...SETTINGS, quietAfterMs: 60_000 });
-  assert.ok(gaps.length >= 8, `${gaps.length + 1} reads`);
-  assert.ok(gaps.every((g) => g < 1000), `every read about 500 ms apart: ${gaps.map(Math.round)}`);
+test('growth that starts late wakes the reads; when it stops they sleep again', async () => {
+  const reads = await readTimes(app({ keepPerTick: 30_000, growFrom: 2500, growUntil: 6000, ms: 12_000 }), SETTINGS);
+  const before = reads.filter((t) => t < 2500);
+  const during = reads.filter((t) => t >= 2500 && t < 7500);
+  const after = reads.filter((t) => t >= 9000);
+  assert.ok(before.length <= 1, `at most a measure of the live heap before the growth: ${fmt(reads)} s`);
+  assert.ok(during.length >= 5, `read at the full period while it grows: ${fmt(reads)} s`);
+  assert.ok(after.length <= 1, `asleep again after the growth stopped: ${fmt(reads)} s`);
+});
+
+test('a quiet period, when set, reads a heap that does not grow now and then', async () => {
+  const reads = await readTimes(app({ ms: 12_000 }), { ...SETTINGS, maxQuietPeriodMs: 2000 });
+  // once start-up's growth is over (its reads may wake the full period for a moment)
+  const settled = reads.filter((t) => t >= 6000);
+  assert.ok(settled.length >= 2 && settled.length <= 4, `reads at ${fmt(reads)} s`);
+  const gaps = settled.slice(1).map((t, i) => t - settled[i]);
+  assert.ok(gaps.every((g) => g > 1500), `about 2 s apart: ${fmt(reads)} s`);
+});
+
+test("the editor's start command wakes the reads of a quiet heap at once", async () => {
+  const reads = await readTimes(app({ ms: 6000 }), SETTINGS, async (srv, pid) => {
+    await srv.waitFor((ms) => byType(ms, 'hello', pid).length > 0, 10_000, 'hello');
+    await new Promise((r) => setTimeout(r, 2500));
+    const answer = await srv.server.sendCommand(pid, 'startHeapSampling', {}, 10_000);
+    assert.deepEqual([answer.ok, answer.data], [true, { intervalBytes: 4096 }]);
+  });
+  // awake: a read within a look of the command, then at the period until three found no rise
+  const afterCommand = reads.filter((t) => t >= 2500);
+  assert.ok(afterCommand.length >= 3, `reads at ${fmt(reads)} s`);
+  assert.ok(afterCommand[0] < 4000, `the reads follow the command at 2.5 s: ${fmt(reads)} s`);
 });

@@ -50,20 +50,37 @@ async function stopRun(child) {
   clearTimeout(timer);
 }
 
-/** Resolves once `stream` has printed a line matching `re`. */
-function printed(stream, re, what) {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const timer = setTimeout(() => reject(new Error(`${what}: not printed within 60 s; got:\n${text}`)), 60_000);
-    stream.on('data', (d) => {
-      text += d;
-      const m = re.exec(text);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m);
-      }
-    });
+/**
+ * Collects what `stream` prints from now on; `until(re, what)` resolves once it printed a match.
+ * The 60 s allowed start at `until`, not at the spawn: on a loaded machine the steps before a
+ * signal can take that long on their own.
+ */
+function watch(stream) {
+  let text = '';
+  const waiting = new Set();
+  stream.on('data', (d) => {
+    text += d;
+    for (const w of waiting) w();
   });
+  return {
+    until(re, what) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const m = re.exec(text);
+          if (!m) return;
+          waiting.delete(check);
+          clearTimeout(timer);
+          resolve(m);
+        };
+        const timer = setTimeout(() => {
+          waiting.delete(check);
+          reject(new Error(`${what}: not printed within 60 s; got:\n${text}`));
+        }, 60_000);
+        waiting.add(check);
+        check();
+      });
+    },
+  };
 }
 
 test('as a container command: /metrics checked by promtool, loopback by default, served through a SIGTERM drain, clean exit', { timeout: 180_000 }, async (t) => {
@@ -92,9 +109,8 @@ test('as a container command: /metrics checked by promtool, loopback by default,
     env: { ...process.env, DATABASE_URL: pg.connectionString, PORT: String(appPort) },
     onSpawn: (c) => (child = c),
   });
-  const listening = printed(child.stdout, /listening on \d+ \(pid (\d+)\)/, 'the app listening');
-  const draining = printed(child.stdout, /SIGINT: draining|SIGTERM: draining/, 'the app draining');
-  appPid = (await listening)[1];
+  const out = watch(child.stdout);
+  appPid = (await out.until(/listening on \d+ \(pid (\d+)\)/, 'the app listening'))[1];
   await waitForPort(appPort);
   const base = `http://127.0.0.1:${appPort}`;
   const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
@@ -140,6 +156,7 @@ test('as a container command: /metrics checked by promtool, loopback by default,
   await lock.query('LOCK TABLE posts IN ACCESS EXCLUSIVE MODE');
   const inFlight = fetch(`${base}/reports/daily`).then(async (r) => ({ status: r.status, body: await r.json() }));
   await eventually(async () => (await lock.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%pg_sleep%'")).rows[0].n === 1, 'the report query waiting for the lock');
+  const draining = out.until(/SIGTERM: draining/, 'the app draining');
   child.kill('SIGTERM');
   await draining;
   // the app is draining and still connected: /metrics answers as before

@@ -25,6 +25,13 @@ function kindOf(flag: number): GcKind {
  */
 const SUMMARY_PERIOD_MS = 1000;
 
+let minorGcs = 0;
+
+/** Scavenges seen since the probe started (0 without it): heap sampling reads the allocation rate from them. */
+export function minorGcCount(): number {
+  return minorGcs;
+}
+
 export interface GcProbe {
   /** Sends the minor GCs folded so far (the exit path calls it before the bye). */
   flush(): void;
@@ -59,6 +66,7 @@ export function installGcProbe(ctx: AgentContext): GcProbe {
         const kind = kindOf(detail?.kind ?? 0);
         const t = origin + entry.startTime;
         if (kind === 'minor') {
+          minorGcs++;
           if (minor.classes.size === 0) fromT = t;
           minor.add(entry.duration);
           continue;
