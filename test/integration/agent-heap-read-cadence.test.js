@@ -48,12 +48,13 @@ async function readTimes(source, heapSampling, duringRun) {
 
 const fmt = (times) => times.map((t) => (t / 1000).toFixed(1)).join(', ');
 
-test('a heap that does not grow is not read (a measure of its live heap at most, and one to tell garbage)', async () => {
-  const reads = await readTimes(app({ ms: 9000 }), SETTINGS);
-  // a read every 500 ms would make 18
-  assert.ok(reads.length <= 2, `reads at ${fmt(reads)} s`);
-  const gaps = reads.slice(1).map((t, i) => t - reads[i]);
-  assert.ok(gaps.every((g) => g > 1000), `never at the full period: ${fmt(reads)} s`);
+test('a heap that does not grow is not read once start-up is over', async () => {
+  const reads = await readTimes(app({ ms: 12_000 }), SETTINGS);
+  // Start-up may grow the live heap for a few seconds (code, the agent's own buffers; longer on
+  // a loaded machine), which the reads see and follow; then nothing, where a read every 500 ms
+  // would make 24.
+  assert.ok(reads.length <= 6, `reads at ${fmt(reads)} s`);
+  assert.ok(reads.filter((t) => t >= 8000).length <= 1, `asleep after start-up: ${fmt(reads)} s`);
 });
 
 test('a heap that grows is read within a second or two, then at the full period', async () => {

@@ -142,6 +142,18 @@ export function followPool(pool: unknown, driver: PoolDriver): boolean | undefin
   }
 }
 
+/**
+ * A query a pool was asked to run (`pool.query`) has reached a connection: the pool's counters
+ * now count it in use. Read here too, or an app that runs one query at a time would only ever
+ * show the pool idle when asked, and in use only if the once-a-second sample fell inside a query.
+ */
+export function followHanded(pending: { pool?: object }, driver: PoolDriver): void {
+  const pool = pending.pool;
+  if (pool === undefined) return;
+  pending.pool = undefined;
+  followPool(pool, driver);
+}
+
 function arm(): void {
   if (timer) return;
   timer = setInterval(sample, PERIOD_MS);

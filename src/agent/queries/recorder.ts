@@ -32,6 +32,8 @@ export interface Pending {
   poolRoom?: boolean;
   /** the size limit of the pool it went through, when the pool says */
   poolMax?: number;
+  /** the pool it was asked of: read again when a connection takes it (see followHanded) */
+  pool?: object;
   /** the agent's number for the connection it ran on */
   conn?: number;
 }
