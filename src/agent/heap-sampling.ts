@@ -127,14 +127,14 @@ export function installHeapSampling(ctx: AgentContext, given?: Partial<HeapSampl
   const post = inspectorPost;
 
   let reading = false;
-  let cadence = new ReadCadence(settings, performance.now());
+  let cadence: ReadCadence | undefined; // from the start of sampling
   let timer: NodeJS.Timeout | null = null;
 
   let started: Promise<void> | null = null;
   const ensureStarted = (): Promise<void> => {
     if (started) return started;
     started = post('HeapProfiler.startSampling', { samplingInterval: settings.intervalBytes }).then(() => {
-      cadence = new ReadCadence(settings, performance.now()); // its first read counts from here
+      cadence = new ReadCadence(settings, performance.now());
       timer = setInterval(check, settings.checkMs);
       timer.unref();
     });
@@ -149,12 +149,12 @@ export function installHeapSampling(ctx: AgentContext, given?: Partial<HeapSampl
     }
     const began = performance.now();
     const { profile } = await post<{ profile: SamplingProfile }>('HeapProfiler.getSamplingProfile');
-    const live = oldGenerationBytes(); // the read's own full GC just ran
+    const live = heapNow().oldBytes; // the read's own full GC just ran
     const msg = toMessage(ctx, profile, settings);
     msg.durationMs = performance.now() - began;
     if (round !== undefined) msg.round = round;
     ctx.emit(msg);
-    cadence.afterRead(msg.durationMs, msg.totalBytes, live, performance.now());
+    cadence?.afterRead(msg.durationMs, msg.totalBytes, live, performance.now());
     return msg;
   };
 
@@ -167,7 +167,9 @@ export function installHeapSampling(ctx: AgentContext, given?: Partial<HeapSampl
   };
   function check(): void {
     try {
-      if (!reading && cadence.due(oldGenerationBytes(), performance.now(), allocatedBytes())) tick();
+      if (reading || cadence === undefined) return;
+      const heap = heapNow();
+      if (cadence.due(heap.oldBytes, performance.now(), heap.allocatedBytes)) tick();
     } catch {
       /* never into the app */
     }
@@ -177,7 +179,7 @@ export function installHeapSampling(ctx: AgentContext, given?: Partial<HeapSampl
   // the editor's button: sampling if it was off, and reads at the full rate from now
   ctx.onCommand?.('startHeapSampling', () =>
     ensureStarted().then(() => {
-      cadence.wakeNow();
+      cadence?.wakeNow();
       return { intervalBytes: settings.intervalBytes };
     }),
   );
@@ -190,24 +192,20 @@ export function installHeapSampling(ctx: AgentContext, given?: Partial<HeapSampl
   });
 }
 
-/** Used bytes of every space but the young generation's: after a full GC, the live heap. */
-function oldGenerationBytes(): number {
-  let bytes = 0;
-  for (const space of v8.getHeapSpaceStatistics()) {
-    if (!space.space_name.startsWith('new_')) bytes += space.space_used_size;
-  }
-  return bytes;
-}
-
 /**
- * Bytes the app allocated so far, roughly: a scavenge per semi-space filled (the gc probe
- * counts them); -1 without the gc probe.
+ * From one read of V8's spaces: `oldBytes`, the used bytes of every space but the young
+ * generation's (after a full GC, the live heap); `allocatedBytes`, what the app allocated so far,
+ * roughly a scavenge per semi-space filled (the gc probe counts them), -1 without the gc probe.
  */
-function allocatedBytes(): number {
+function heapNow(): { oldBytes: number; allocatedBytes: number } {
   const scavenges = minorGcCount();
-  if (scavenges === 0) return -1;
-  const young = v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
-  return young ? scavenges * (young.space_size / 2) : -1;
+  let oldBytes = 0;
+  let allocatedBytes = -1;
+  for (const space of v8.getHeapSpaceStatistics()) {
+    if (!space.space_name.startsWith('new_')) oldBytes += space.space_used_size;
+    else if (space.space_name === 'new_space' && scavenges > 0) allocatedBytes = scavenges * (space.space_size / 2);
+  }
+  return { oldBytes, allocatedBytes };
 }
 
 const SELF = typeof __filename === 'string' ? __filename : '';

@@ -94,15 +94,6 @@ export class ReadCadence {
     this.lastFallAt = now;
   }
 
-  get awake(): boolean {
-    return this.awakeFlag;
-  }
-
-  /** The current awake period (doubled by slow reads). */
-  get periodMs(): number {
-    return this.floor;
-  }
-
   /** Wakes the reads at once (a command asked). */
   wakeNow(): void {
     if (!this.awakeFlag) this.startStretch(true);

@@ -143,15 +143,18 @@ export function followPool(pool: unknown, driver: PoolDriver): boolean | undefin
 }
 
 /**
- * A query a pool was asked to run (`pool.query`) has reached a connection: the pool's counters
- * now count it in use. Read here too, or an app that runs one query at a time would only ever
- * show the pool idle when asked, and in use only if the once-a-second sample fell inside a query.
+ * Reads a followed pool's counters into its peaks again: a query it was asked to run reached a
+ * connection, which the counters now count in use. Without this, an app that runs one query at
+ * a time would show the pool idle when asked, and in use only if the once-a-second sample fell
+ * inside a query. Never throws.
  */
-export function followHanded(pending: { pool?: object }, driver: PoolDriver): void {
-  const pool = pending.pool;
-  if (pool === undefined) return;
-  pending.pool = undefined;
-  followPool(pool, driver);
+export function readPoolAgain(pool: object): void {
+  try {
+    const known = byPool.get(pool);
+    if (known !== undefined) raise(known, READERS[known.driver](pool as Record<string, unknown>));
+  } catch {
+    /* never into the app */
+  }
 }
 
 function arm(): void {

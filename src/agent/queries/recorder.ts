@@ -5,6 +5,7 @@ import type { AgentContext } from '../context';
 import { captureCallsite } from './callsite';
 import type { Capture } from './callsite';
 import { formatParams } from './params';
+import { readPoolAgain } from './pool-gauges';
 
 /** One query between its start and its end. */
 export interface Pending {
@@ -32,7 +33,7 @@ export interface Pending {
   poolRoom?: boolean;
   /** the size limit of the pool it went through, when the pool says */
   poolMax?: number;
-  /** the pool it was asked of: read again when a connection takes it (see followHanded) */
+  /** the pool it was asked of: read again when a connection takes it (see startHanded) */
   pool?: object;
   /** the agent's number for the connection it ran on */
   conn?: number;
@@ -122,6 +123,11 @@ export class QueryRecorder {
     const now = this.ctx.now();
     pending.poolWaitMs = opened || pending.poolRoom === true ? 0 : micro(Math.max(0, now - pending.t));
     pending.t = now;
+    const pool = pending.pool;
+    if (pool !== undefined) {
+      pending.pool = undefined;
+      readPoolAgain(pool);
+    }
   }
 
   /** Ends a query once (later calls are ignored) and emits it. Never throws. */

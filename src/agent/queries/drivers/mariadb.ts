@@ -2,7 +2,7 @@ import { AsyncResource } from 'node:async_hooks';
 import { errorMonitor } from 'node:events';
 import { Handoffs } from '../handoff';
 import { connectionId, markAcquired, takeAcquireWait } from '../pool-acquire';
-import { followHanded, followPool, mariadbLimit } from '../pool-gauges';
+import { followPool, mariadbLimit } from '../pool-gauges';
 import type { Pending, QueryRecorder } from '../recorder';
 import { callbackIndex, endingPromise, isThenable, withCallback, wrapMethod } from '../wrap';
 
@@ -207,7 +207,6 @@ export class MariadbCapture {
       const pending = handed;
       const connection = shape === 'resolvers' ? this : arguments[0];
       recorder.startHanded(pending, firstHandoff(connection)); // from here on the database's time; before, the pool's queue
-      followHanded(pending, 'mariadb');
       const ending = (then: unknown, failed: (err: unknown) => boolean) =>
         typeof then !== 'function'
           ? then
@@ -310,7 +309,7 @@ export class MariadbCapture {
           pending = recorder.begin('mysql', key, bound, method);
           pending.poolMax = mariadbLimit(this);
           if (room === true) pending.poolRoom = true;
-          if (this !== null && typeof this === 'object') pending.pool = this;
+          pending.pool = this as object;
           // before the call: an idle connection may run it synchronously, inside it
           token = handoffs.put(key, bound, pending);
         }

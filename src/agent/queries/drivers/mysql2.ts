@@ -2,7 +2,7 @@ import { AsyncResource } from 'node:async_hooks';
 import * as dc from 'node:diagnostics_channel';
 import type { Handoffs } from '../handoff';
 import { connectionId, firstHandoff, markAcquired, takeAcquireWait } from '../pool-acquire';
-import { followHanded, followPool } from '../pool-gauges';
+import { followPool } from '../pool-gauges';
 import type { Pending, QueryRecorder } from '../recorder';
 import { callbackIndex, endOnEvents, endingCallback, withCallback, wrapMethod } from '../wrap';
 
@@ -112,7 +112,6 @@ export class Mysql2Capture {
         const handed = handoffs.take(sql, typeof values === 'function' ? undefined : values);
         if (handed !== null) {
           recorder.startHanded(handed, firstHandoff(this));
-          followHanded(handed, 'mysql2');
           pending = handed;
         } else if (sql != null) {
           pending = recorder.begin('mysql', sqlOf(sql), valuesOf(sql, values), method);
@@ -194,7 +193,7 @@ export class Mysql2Capture {
             pending = recorder.begin('mysql', sqlOf(sql), valuesOf(sql, values), query);
             pending.poolMax = poolLimit(this);
             if (room === true) pending.poolRoom = true;
-            if (this !== null && typeof this === 'object') pending.pool = this;
+            pending.pool = this as object;
           }
         } catch {
           pending = null;
@@ -219,7 +218,7 @@ export class Mysql2Capture {
             pending = recorder.begin('mysql', sqlOf(sql), valuesOf(sql, values), execute);
             pending.poolMax = poolLimit(this);
             if (room === true) pending.poolRoom = true;
-            if (this !== null && typeof this === 'object') pending.pool = this;
+            pending.pool = this as object;
             token = handoffs.put(sql, typeof values === 'function' ? undefined : values, pending);
           }
         } catch {

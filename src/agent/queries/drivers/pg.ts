@@ -1,7 +1,7 @@
 import { AsyncResource } from 'node:async_hooks';
 import type { Handoffs } from '../handoff';
 import { connectionId, firstHandoff, markAcquired, poolLimit, takeAcquireWait } from '../pool-acquire';
-import { followHanded, followPool } from '../pool-gauges';
+import { followPool } from '../pool-gauges';
 import type { Pending, QueryRecorder } from '../recorder';
 import {
   callbackIndex,
@@ -47,7 +47,6 @@ export function patchPgClient(Client: unknown, recorder: QueryRecorder, handoffs
         const handed = handoffs.take(config, typeof values === 'function' ? undefined : values);
         if (handed !== null) {
           recorder.startHanded(handed, firstHandoff(this)); // from here on the database's time; before, the pool's queue
-          followHanded(handed, 'pg-pool');
           pending = handed;
         } else if (config != null) {
           pending = recorder.begin('postgres', sqlOf(config), valuesOf(config, values), query);
@@ -167,7 +166,7 @@ export function patchPgPool(Pool: unknown, recorder: QueryRecorder, handoffs: Ha
           const max = (this as { options?: { max?: unknown } } | null)?.options?.max;
           if (typeof max === 'number' && Number.isSafeInteger(max) && max > 0) pending.poolMax = max;
           if (room === true) pending.poolRoom = true;
-          if (this !== null && typeof this === 'object') pending.pool = this;
+          pending.pool = this as object;
           token = handoffs.put(text, handedValues, pending);
         }
       } catch {
