@@ -81,9 +81,11 @@ for (const concurrency of [1, 4]) {
       assert.match(f.message, /Reported as info: the repeats cost [\d.]+ ms in all in the costliest request, [\d.]+ % of its \d+ ms; a warning takes 50\.0 ms\./);
     });
 
-    it('60 ms of lookups in a 500 ms request is a warning: costly, but not most of the request', () => {
+    it('60 ms of lookups in a 1 s request is a warning: costly, but not most of the request', () => {
       const f = only(at(REPORTS, 'warehouse-stock'));
-      assert.equal(f.severity, 'warning');
+      // the request waits 950 ms besides: CI's loaded machine took the six 10 ms lookups past
+      // 100 ms and a 450 ms wait made them a fifth of the request, an error by the rule
+      assert.equal(f.severity, 'warning', `cost ${f.data.costMs} ms, share ${f.data.share}`);
       assert.ok(f.data.costMs >= 60 && f.data.share < 0.2, `cost ${f.data.costMs} ms, share ${f.data.share}`);
       assert.doesNotMatch(f.message, /Reported as info/);
     });
