@@ -2,11 +2,14 @@
 // The agent configurations the CPU benches compare with a run without the agent: the
 // PERF_LENS_OPTIONS each variant gets, probe by probe, to find where the time goes.
 const ALL_OFF = { memory: false, gc: false, eventLoop: false, cpu: false, http: false, queries: false };
-const NO_READS = { wakeBytes: 1024 ** 3 };
+// sampling from the start (by default it starts at the first growth) but never read
+const NO_READS = { wakeBytes: 1024 ** 3, sampleFromStart: true };
 /** Agent configurations by name: the PERF_LENS_OPTIONS each variant runs with. */
 const CONFIGS = {
   // what `perf-lens run` and the editor give an app by default
   defaults: { heapSampling: true },
+  // the sampling heap profiler from the start, as before it waited for the first growth
+  'sampling-from-start': { heapSampling: { sampleFromStart: true } },
   'no-sampling': {},
   'no-db': { heapSampling: true, probes: { ...ALL_OFF, memory: true, gc: true, eventLoop: true, cpu: true, http: true } },
   // probe by probe, to find where the time goes

@@ -58,8 +58,8 @@ export interface CadenceSettings {
  * - A command (the editor's button) wakes them at once; `maxQuietPeriodMs` adds a read now and
  *   then when set.
  *
- * The sampling profiler runs from the start either way, so the first read after a wake holds
- * every sampled allocation still alive since then.
+ * The sampling profiler starts at the first wake (see heap-sampling.ts), which puts that read
+ * off one period (`deferRead`): nothing is sampled yet.
  */
 export class ReadCadence {
   private floor: number;
@@ -92,6 +92,11 @@ export class ReadCadence {
     this.startedAt = now;
     this.lastReadAt = now;
     this.lastFallAt = now;
+  }
+
+  /** A read that was due waits one period more (the profiler only just started: nothing sampled yet). */
+  deferRead(now: number): void {
+    this.lastReadAt = now;
   }
 
   /** Wakes the reads at once (a command asked). */

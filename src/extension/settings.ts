@@ -33,8 +33,9 @@ export function agentOptionsFrom(get: SettingReader): string {
   const periodMs = num('agent.heapSamplingPeriodMs');
   if (intervalBytes !== undefined) heapSampling.intervalBytes = intervalBytes;
   if (periodMs !== undefined) heapSampling.periodMs = periodMs;
-  // In the editor the sampling heap profiler runs from the start, so leaks land on their lines
-  // live (it costs the app CPU: perfLens.agent.heapSampling turns it off).
+  // In the editor the sampling heap profiler starts when the heap first grows (or on Watch for
+  // Leaks Now), so leaks land on their lines live (it costs the app CPU while it runs:
+  // perfLens.agent.heapSampling turns it off).
   if (get('agent.heapSampling') === false) options.heapSampling = false;
   else options.heapSampling = Object.keys(heapSampling).length ? heapSampling : true;
   return JSON.stringify(options);

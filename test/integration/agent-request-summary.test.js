@@ -11,6 +11,8 @@ const { startServer, writeApp, cleanupTmp, launch, byType, requestsOf } = requir
 const HEALTH = 600;
 const USERS = 150;
 const SLOW = 40;
+const FLAKY = 60;
+const POSTS = 20;
 
 const APP = `
 const http = require('node:http');
@@ -21,8 +23,11 @@ const insert = db.prepare('INSERT INTO users (name) VALUES (?)');
 for (let i = 0; i < 20; i++) insert.run('user ' + i);
 const byId = db.prepare('SELECT name FROM users WHERE id = ?');
 
+let flaky = 0;
 const server = http.createServer((req, res) => {
   if (req.url === '/health') return res.end('ok');
+  // one URL whose status alternates: consecutive requests of one route fold by status
+  if (req.url === '/flaky') { res.statusCode = flaky++ % 2 ? 503 : 200; return res.end(); }
   if (req.url.startsWith('/slow')) return setTimeout(() => res.end('slow'), 20);
   if (req.url === '/missing') { res.statusCode = 404; return res.end('no'); }
   // /users/:id: one query per user of a page, then the answer
@@ -33,8 +38,9 @@ const server = http.createServer((req, res) => {
 });
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
-const get = (port, path) => new Promise((resolve, reject) => {
-  http.get({ host: '127.0.0.1', port, path, agent }, (res) => { res.resume(); res.on('end', resolve); }).on('error', reject);
+const get = (port, target) => new Promise((resolve, reject) => {
+  const [method, path] = target.includes(' ') ? target.split(' ') : ['GET', target];
+  http.request({ host: '127.0.0.1', port, path, method, agent }, (res) => { res.resume(); res.on('end', resolve); }).on('error', reject).end();
 });
 server.listen(0, '127.0.0.1', async () => {
   const port = server.address().port;
@@ -42,6 +48,8 @@ server.listen(0, '127.0.0.1', async () => {
   for (let i = 0; i < ${HEALTH}; i++) paths.push('/health');
   for (let i = 0; i < ${USERS}; i++) paths.push('/users/' + (i % 20 + 1));
   for (let i = 0; i < ${SLOW}; i++) paths.push('/slow/' + i);
+  for (let i = 0; i < ${FLAKY}; i++) paths.push('/flaky');
+  for (let i = 0; i < ${POSTS}; i++) paths.push('POST /health');
   paths.push('/missing');
   // 16 clients at once, in a shuffled order
   paths.sort((a, b) => (a.length * 7919 + b.length) % 3 - 1);
@@ -86,10 +94,17 @@ test('requests that ran queries come one by one with their scope; the rest folde
       const key = `${r.method} ${r.route} ${r.status}`;
       perRoute[key] = (perRoute[key] ?? 0) + r.counts.reduce((a, n) => a + n, 0);
     }
-    assert.deepEqual(perRoute, { 'GET /health 200': HEALTH, 'GET /slow/:id 200': SLOW, 'GET /missing 404': 1 });
+    assert.deepEqual(perRoute, {
+      'GET /health 200': HEALTH,
+      'POST /health 200': POSTS,
+      'GET /slow/:id 200': SLOW,
+      'GET /flaky 200': FLAKY / 2,
+      'GET /flaky 503': FLAKY / 2,
+      'GET /missing 404': 1,
+    });
 
     const all = requestsOf(messages, pid);
-    assert.equal(all.length, HEALTH + USERS + SLOW + 1);
+    assert.equal(all.length, HEALTH + USERS + SLOW + FLAKY + POSTS + 1);
     const slow = all.filter((h) => h.route === '/slow/:id').map((h) => h.durationMs);
     assert.ok(Math.min(...slow) >= 19, `slow requests took ${Math.min(...slow)} ms at least`);
     const health = all.filter((h) => h.route === '/health').map((h) => h.durationMs);

@@ -41,8 +41,8 @@ fs.writeFileSync(APP_FILE, APP);
 test.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 /** The stand-in plus what these commands use; `answers` script the dialogs and picks. */
-function activate(t, { workspace = true } = {}) {
-  const { vscode, rec } = fakeVscode({ 'perfLens.openChartsOnConnect': false });
+function activate(t, { workspace = true, settings = {} } = {}) {
+  const { vscode, rec } = fakeVscode({ 'perfLens.openChartsOnConnect': false, ...settings });
   Object.assign(rec, { progress: [], dialogs: [], picks: [], documents: [], shown: [], answers: { dialogs: [], pick: null } });
   vscode.ProgressLocation = { SourceControl: 1, Window: 10, Notification: 15 };
   vscode.window.withProgress = async (options, task) => {
@@ -185,6 +185,33 @@ test('Start CPU Profile, then Stop CPU Profile writes a .cpuprofile with the app
   // Stopped: nothing left to stop.
   assert.equal(await runOpen('perfLens.stopCpuProfile'), undefined);
   assert.match(rec.errors.at(-1), /no CPU profile is running/);
+});
+
+test('Watch for Leaks Now starts the heap sampling a quiet app would start only once its heap grows, and says so', async (t) => {
+  const { rec, run, startApp } = activate(t);
+  await run('perfLens.watchForLeaks');
+  assert.match(rec.errors.pop(), /^Perf Lens: no Node\.js process is connected to watch for leaks\. Launch a file/);
+  const app = await startApp();
+  const said = (already) =>
+    `Perf Lens: watching app.js (pid ${app.child.pid}) for leaks: its allocations are sampled every 128 KB allocated${already}, ` +
+    'and a line that keeps memory shows as a finding after about a minute of growth.';
+  await run('perfLens.watchForLeaks');
+  assert.deepEqual(rec.errors, []);
+  // start-up may have grown the heap enough to start it already; then the message says so
+  assert.ok([said(''), said(' (they already were)')].includes(rec.infos.at(-1)), rec.infos.at(-1));
+  await run('perfLens.watchForLeaks');
+  assert.equal(rec.infos.at(-1), said(' (they already were)'));
+  assert.deepEqual(rec.errors, []);
+});
+
+test('Watch for Leaks Now in an app whose heap sampling is off says so in one sentence', async (t) => {
+  const { rec, run, startApp } = activate(t, { settings: { 'perfLens.agent.heapSampling': false } });
+  const app = await startApp();
+  await run('perfLens.watchForLeaks');
+  assert.equal(
+    rec.errors.at(-1),
+    `Perf Lens: app.js (pid ${app.child.pid}) cannot watch for leaks: heap sampling is off in it (the perfLens.agent.heapSampling setting when it started).`,
+  );
 });
 
 /** Three snapshots written in-process by the heap fixture (1000 LeakyThing leaked between 1 and 2). */

@@ -7,7 +7,7 @@ import { wasQueried, type Scopes } from '../scope';
 import { MAX_SUMMARY_REQUESTS, RequestSummary } from './request-summary';
 import { WindowTimer } from './window-timer';
 import { subscribeFastifyRoutes } from './framework-routes';
-import { frameworkRoute, pathOf, routeOf } from './route';
+import { frameworkRoute, lastUrlMemo } from './route';
 
 const kStart = Symbol('perfLens.start');
 const kScope = Symbol('perfLens.scope');
@@ -51,6 +51,7 @@ export interface HttpProbe {
 export function installHttpProbe(ctx: AgentContext, scopes: Scopes): HttpProbe {
   const pid = ctx.pid;
   const summary = new RequestSummary(pid);
+  const urlRoute = lastUrlMemo();
   subscribeFastifyRoutes();
 
   const flush = () => {
@@ -66,8 +67,7 @@ export function installHttpProbe(ctx: AgentContext, scopes: Scopes): HttpProbe {
       req[kStart] = ctx.now();
       // The route names the scope; without scopes (no database driver) it waits for the finish.
       if (scopes.active) {
-        const path = pathOf(req.url);
-        const route = routeOf(path);
+        const { path, route } = urlRoute(req.url);
         req[kPath] = path;
         req[kRoute] = route;
         req[kScope] = scopes.enterRequest(`${req.method} ${route}`);
@@ -84,7 +84,7 @@ export function installHttpProbe(ctx: AgentContext, scopes: Scopes): HttpProbe {
       if (start === undefined) return;
       const t = ctx.now();
       // A framework's template needs no path; a folded request never sends one.
-      const route = frameworkRoute(req) ?? req[kRoute] ?? routeOf(pathOf(req.url));
+      const route = frameworkRoute(req) ?? req[kRoute] ?? urlRoute(req.url).route;
       const method = req.method ?? 'GET';
       const scope = req[kScope];
       if (!scope || !wasQueried(scope)) {
@@ -104,7 +104,7 @@ export function installHttpProbe(ctx: AgentContext, scopes: Scopes): HttpProbe {
         status: res.statusCode,
         durationMs: micro(t - start),
         scope: scope.id,
-        path: req[kPath] ?? pathOf(req.url),
+        path: req[kPath] ?? urlRoute(req.url).path,
       };
       ctx.emit(http);
     } catch {

@@ -15,13 +15,16 @@ interface RouteTally {
 /**
  * Requests nothing needs one by one (no query ran in their scope), folded per method, route
  * and status into duration classes: one `httpSummary` message per period instead of one
- * `http` message a request. Per request: two map lookups and a logarithm; no allocation once a
- * route and duration class have been seen in the period.
+ * `http` message a request. Per request: a logarithm and one map lookup by duration class, plus
+ * one by route unless the request before had the same route, method and status; no allocation
+ * once a route and duration class have been seen in the period.
  */
 export class RequestSummary {
   /** route → its tallies, one per method and status (most routes have one or two) */
   private routes = new Map<string, RouteTally[]>();
   private requests = 0;
+  /** the tally of the request before: most requests in a row are of one route, method and status */
+  private last: RouteTally | null = null;
   /** when the window's first request finished: the window spans only the requests in it */
   private fromT = 0;
 
@@ -34,6 +37,12 @@ export class RequestSummary {
   /** One request that finished at `t` (epoch ms) after `durationMs`. */
   add(method: string, route: string, status: number, durationMs: number, t: number): void {
     if (this.requests === 0) this.fromT = t;
+    const last = this.last;
+    if (last !== null && last.route === route && last.status === status && last.method === method) {
+      last.durations.add(durationMs);
+      this.requests++;
+      return;
+    }
     let tallies = this.routes.get(route);
     if (tallies === undefined) {
       tallies = [];
@@ -53,6 +62,7 @@ export class RequestSummary {
     }
     tally.durations.add(durationMs);
     this.requests++;
+    this.last = tally;
   }
 
   /** The requests since the last call as one message ending at `now` (null when there were none). */
@@ -65,6 +75,7 @@ export class RequestSummary {
       }
     }
     this.routes = new Map();
+    this.last = null;
     this.requests = 0;
     return { type: 'httpSummary', pid: this.pid, t: micro(now), fromT: micro(this.fromT), routes };
   }

@@ -12,6 +12,7 @@ import { attachToNodeProcess } from '../attach/attach-command';
 import { takeHeapSnapshot } from './take-heap-snapshot';
 import { compareHeapSnapshots } from './compare-heap-snapshots';
 import { startCpuProfile, stopCpuProfile } from './cpu-profile';
+import { watchForLeaks } from './watch-leaks';
 
 /**
  * Every command the extension registers, by the id package.json contributes. One table, so the
@@ -32,6 +33,7 @@ export const COMMANDS: Readonly<Record<string, CommandHandler>> = {
   'perfLens.compareHeapSnapshots': compareHeapSnapshots,
   'perfLens.startCpuProfile': startCpuProfile,
   'perfLens.stopCpuProfile': stopCpuProfile,
+  'perfLens.watchForLeaks': watchForLeaks,
   'perfLens.revealFinding': revealFinding,
   'perfLens.copyQuery': copyQuery,
   'perfLens.copyFix': copyFix,
