@@ -67,9 +67,11 @@ test('503 with Retry-After: 3600 — nothing more is sent for the rest of the ru
   t.after(() => rx.close());
   const run = await profileCatalog(['--otlp', rx.url]);
   assert.equal(rx.requests.length, 1, rx.requests.map((r) => r.signal).join());
+  // the one request is the first periodic push, or the final push when the run ended before
+  // one (CI's loaded machine blocked the CLI that long): either way the user reads the wait
   assert.match(
     stderrLines(run).at(-1),
-    new RegExp(`^perf-lens: OTLP: 1 request, 1 failed \\(last: HTTP 503\\); findings: 0 sent, ${run.report.findings.length} dropped \\(${run.report.findings.length} unsent at exit\\); no final push: the collector asked to wait \\d+ s more\\.$`),
+    new RegExp(`^perf-lens: OTLP: 1 request, 1 failed \\(last: HTTP 503\\); findings: 0 sent, ${run.report.findings.length} dropped \\(${run.report.findings.length} unsent at exit\\); (no final push|the final push was turned away): the collector asked to wait (3600|3599) s more\\.$`),
   );
 });
 

@@ -326,7 +326,8 @@ export class OtlpExporter {
       this.phase = 'closed';
       this.stats.findingsDropped.unsent += this.queue.length;
       this.queue.length = 0;
-      this.options.log(this.summary(held));
+      // the final push itself may be told to wait (the run ended before any periodic push)
+      this.options.log(this.summary(held ? 'held' : this.holdUntil >= deadline ? 'turned away' : null));
     } catch (err) {
       this.phase = 'closed';
       this.options.log(`OTLP: the final push failed (${(err as Error).message}).`);
@@ -336,7 +337,7 @@ export class OtlpExporter {
   }
 
   /** e.g. `OTLP: 12 requests, 3 failed (last: connect ECONNREFUSED …); findings: 5 sent, 0 dropped.` */
-  summary(held = false): string {
+  summary(hold: 'held' | 'turned away' | null = null): string {
     const s = this.stats;
     const d = s.findingsDropped;
     const dropped = d.queueFull + d.refused + d.unsent;
@@ -348,7 +349,8 @@ export class OtlpExporter {
     const failed = s.failed ? `${s.failed} failed (last: ${s.lastError})` : '0 failed';
     const findings = this.options.config.logs ? `; findings: ${s.findingsSent} sent, ${dropped} dropped${why.length ? ` (${why.join(', ')})` : ''}` : '';
     const rejected = s.rejected ? `; ${s.rejected} rejected by the collector` : '';
-    const hold = held ? `; no final push: the collector asked to wait ${Math.ceil((this.holdUntil - Date.now()) / 1000)} s more` : '';
-    return `OTLP: ${s.requests} request${s.requests === 1 ? '' : 's'}, ${failed}${findings}${rejected}${hold}.`;
+    const wait = `the collector asked to wait ${Math.ceil((this.holdUntil - Date.now()) / 1000)} s more`;
+    const held = hold === 'held' ? `; no final push: ${wait}` : hold === 'turned away' ? `; the final push was turned away: ${wait}` : '';
+    return `OTLP: ${s.requests} request${s.requests === 1 ? '' : 's'}, ${failed}${findings}${rejected}${held}.`;
   }
 }

@@ -129,6 +129,17 @@ test('Retry-After holds every request back: one 503 asking for an hour means no 
   assert.match(lines[lines.length - 1], /^OTLP: 1 request, 1 failed \(last: HTTP 503\); findings: 0 sent, 1 dropped \(1 unsent at exit\); no final push: the collector asked to wait 360\d s more\.$/);
 });
 
+test('a run that ends before its first push: the final push is the one told to wait an hour, and the user reads so', async (t) => {
+  const rx = await startOtlpReceiver({ respond: () => ({ status: 503, headers: { 'retry-after': '3600' } }) });
+  t.after(() => rx.close());
+  const { exporter, lines } = exporterTo(rx.url); // an hour's interval: no periodic push
+  exporter.start();
+  exporter.addFindings([finding(1)], RESOURCE);
+  await exporter.close();
+  assert.deepEqual(rx.requests.map((r) => `${r.signal} ${r.answered}`), ['metrics 503']);
+  assert.match(lines.at(-1), /^OTLP: 1 request, 1 failed \(last: HTTP 503\); findings: 0 sent, 1 dropped \(1 unsent at exit\); the final push was turned away: the collector asked to wait 360\d s more\.$/);
+});
+
 test('a Retry-After that ends within the final push\'s deadline is waited out: the last metrics and findings still arrive', async (t) => {
   const rx = await startOtlpReceiver({ respond: (_req, n) => (n === 1 ? { status: 503, headers: { 'retry-after': '1' } } : undefined) });
   t.after(() => rx.close());
