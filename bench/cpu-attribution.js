@@ -14,6 +14,7 @@
 //
 //   node bench/cpu-attribution.js [--app minimal|busy] [--configs defaults,no-sampling]
 //                                 [--passes 3] [--seconds 20] [--connections 10] [--agent dist/agent.js]
+//                                 [--preloads name=file,…]
 //
 // Needs perf (Debian package linux-perf) allowed to sample CPUs (perf_event_paranoid ≤ 0, or root).
 const fs = require('node:fs');
@@ -40,6 +41,11 @@ function parseArgs(argv) {
     passes: Number(flag('passes') ?? 3),
     seconds: Number(flag('seconds') ?? 20),
     connections: Number(flag('connections') ?? 10),
+    // name=file pairs: an app with `--require file` and no agent, to try a mechanism apart
+    preloads: Object.fromEntries((flag('preloads') ?? '').split(',').filter(Boolean).map((p) => {
+      const at = p.indexOf('=');
+      return [p.slice(0, at), path.resolve(p.slice(at + 1))];
+    })),
     agent: path.resolve(flag('agent') ?? path.join(root, 'dist', 'agent.js')),
     core: path.join(root, 'dist', 'core.js'),
     pin: cpuPlan(),
@@ -78,7 +84,8 @@ async function pass(cfg, host, names, dir) {
   try {
     for (const name of names) {
       const env = { NODE_OPTIONS: '' };
-      if (name !== 'without') {
+      if (cfg.preloads[name]) env.NODE_OPTIONS = `--require ${JSON.stringify(cfg.preloads[name])}`;
+      else if (name !== 'without' && name !== 'control') {
         Object.assign(env, {
           NODE_OPTIONS: `--require ${JSON.stringify(cfg.agent)}`,
           PERF_LENS_URL: host.url,
@@ -112,7 +119,7 @@ async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'perf-lens-attribution-'));
   process.chdir(dir);
   const host = await startHostProcess(cfg.core, 0, cfg.pin.rest);
-  const names = ['without', 'control', ...cfg.configs];
+  const names = ['without', 'control', ...cfg.configs, ...Object.keys(cfg.preloads)];
   const sums = new Map(names.map((n) => [n, { requests: 0, total: 0, agent: 0, sampler: 0, gc: 0 }]));
   try {
     for (let i = 0; i < cfg.passes; i++) {
