@@ -2,6 +2,7 @@ import * as net from 'node:net';
 import WebSocket from 'ws';
 import type { AgentMessage, BatchFrame, CommandFrame, HttpRow } from '../protocol/messages';
 import { MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../protocol/messages';
+import { QueryRowsWriter } from '../protocol/query-rows';
 
 export interface TransportConfig {
   url: string;
@@ -263,19 +264,25 @@ export class Transport {
   }
 }
 
-/** A batch frame, with this process's http messages as rows in their places (see HttpRow). */
+/** A batch frame, with this process's http and query messages as rows in their places (see HttpRow, QueryWireRow). */
 export function batchFrame(chunk: AgentMessage[]): BatchFrame {
   const messages: AgentMessage[] = [];
   const rows: HttpRow[] = [];
+  let queries: QueryRowsWriter | null = null;
   let pid = -1;
   for (let at = 0; at < chunk.length; at++) {
     const m = chunk[at];
-    if (m.type === 'http' && (pid === -1 || m.pid === pid)) {
-      pid = m.pid;
+    if ((m.type === 'http' || m.type === 'query') && pid === -1) pid = m.pid;
+    if (m.type === 'http' && m.pid === pid) {
       rows.push(m.path === undefined || m.path === m.route ? [at, m.t, m.method, m.route, m.status, m.durationMs, m.scope] : [at, m.t, m.method, m.route, m.status, m.durationMs, m.scope, m.path]);
+    } else if (m.type === 'query' && m.pid === pid) {
+      (queries ??= new QueryRowsWriter(pid)).add(at, m);
     } else {
       messages.push(m);
     }
   }
-  return rows.length === 0 ? { type: 'batch', messages } : { type: 'batch', messages, http: { pid, rows } };
+  const frame: BatchFrame = { type: 'batch', messages };
+  if (rows.length > 0) frame.http = { pid, rows };
+  if (queries !== null) frame.queries = queries.finish();
+  return frame;
 }

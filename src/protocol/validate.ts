@@ -1,5 +1,6 @@
 import type { AgentMessage, AuthFrame } from './messages';
 import { MAX_FRAME_BYTES } from './messages';
+import { readQueryRows } from './query-rows';
 
 /**
  * Validation of every frame the server receives. A frame that fails is dropped whole with a
@@ -319,37 +320,74 @@ export function decodeFrame(data: string | Buffer): DecodedFrame {
       if (!v.ok) return v;
       out.push(v.value);
     }
-    const http = (parsed as { http?: unknown }).http;
-    if (http === undefined) return { ok: true, messages: out };
-    const all = withHttpRows(out, http);
+    const { http, queries } = parsed as { http?: unknown; queries?: unknown };
+    if (http === undefined && queries === undefined) return { ok: true, messages: out };
+    const all = withRows(out, http, queries);
     return all.ok ? { ok: true, messages: all.value } : all;
   }
   const v = validateMessage(parsed);
   return v.ok ? { ok: true, messages: [v.value] } : v;
 }
 
-/**
- * The batch's messages with its http rows put back as HttpMessages at their places. Rows must
- * name strictly increasing places that, with the other messages, fill the batch exactly.
- */
-function withHttpRows(messages: AgentMessage[], value: unknown): Validated<AgentMessage[]> {
+/** A batch's http rows as [at, message] pairs (not yet validated). */
+function readHttpRows(value: unknown): Validated<Array<[number, Record<string, unknown>]>> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return { ok: false, reason: 'batch.http is not an object' };
   const { pid, rows } = value as { pid?: unknown; rows?: unknown };
   if (!Array.isArray(rows)) return { ok: false, reason: 'batch.http.rows is not an array' };
-  const total = messages.length + rows.length;
-  const out: AgentMessage[] = [];
-  let next = 0; // next of `messages` to place
+  const out: Array<[number, Record<string, unknown>]> = [];
   for (const row of rows) {
     if (!Array.isArray(row) || (row.length !== 7 && row.length !== 8)) return { ok: false, reason: 'batch.http row is not an array of 7 or 8 fields' };
-    const at = row[0];
-    if (!Number.isInteger(at) || at < out.length || at >= total) return { ok: false, reason: 'batch.http row has no valid place in the batch' };
-    while (out.length < at) out.push(messages[next++]);
-    const message = { type: 'http', pid, t: row[1], method: row[2], route: row[3], status: row[4], durationMs: row[5], scope: row[6], path: row.length === 8 ? row[7] : row[3] };
-    const v = validateMessage(message);
+    out.push([row[0], { type: 'http', pid, t: row[1], method: row[2], route: row[3], status: row[4], durationMs: row[5], scope: row[6], path: row.length === 8 ? row[7] : row[3] }]);
+  }
+  return { ok: true, value: out };
+}
+
+/**
+ * The batch's messages with its http and query rows put back as the messages they stand for,
+ * at their places. Each kind's rows must name strictly increasing places that, with the other
+ * messages, fill the batch exactly, no place named twice.
+ */
+function withRows(messages: AgentMessage[], http: unknown, queries: unknown): Validated<AgentMessage[]> {
+  const kinds: Array<{ name: string; rows: Array<[number, Record<string, unknown>]>; next: number }> = [];
+  if (http !== undefined) {
+    const r = readHttpRows(http);
+    if (!r.ok) return r;
+    kinds.push({ name: 'http', rows: r.value, next: 0 });
+  }
+  if (queries !== undefined) {
+    const r = readQueryRows(queries);
+    if (!r.ok) return r;
+    kinds.push({ name: 'queries', rows: r.value, next: 0 });
+  }
+  const total = kinds.reduce((n, k) => n + k.rows.length, messages.length);
+  for (const k of kinds) {
+    let last = -1;
+    for (const [at] of k.rows) {
+      if (!Number.isInteger(at) || at <= last || at >= total) return { ok: false, reason: `batch.${k.name} row has no valid place in the batch` };
+      last = at;
+    }
+  }
+  const out: AgentMessage[] = [];
+  let next = 0; // next of `messages` to place
+  while (out.length < total) {
+    const at = out.length;
+    let placed: Record<string, unknown> | null = null;
+    for (const k of kinds) {
+      const row = k.rows[k.next];
+      if (row === undefined || row[0] !== at) continue;
+      if (placed !== null) return { ok: false, reason: `batch.${k.name} row has no valid place in the batch` };
+      placed = row[1];
+      k.next++;
+    }
+    if (placed === null) {
+      if (next >= messages.length) return { ok: false, reason: `batch.${kinds[0].name} row has no valid place in the batch` };
+      out.push(messages[next++]);
+      continue;
+    }
+    const v = validateMessage(placed);
     if (!v.ok) return v;
     out.push(v.value);
   }
-  while (next < messages.length) out.push(messages[next++]);
   return { ok: true, value: out };
 }
 
