@@ -15,6 +15,7 @@
 // so the bound is printed beside it. Goal: ≤ 1 % of the CLI's CPU for the metrics.
 //
 //   node bench/export-cost.js [--rounds 6] [--seconds 30] [--scrape-ms 1000] [--quick] [--out bench/results/export-cost.json]
+//     [--keep-recording FILE]   a copy of the first plain run's messages, for bench/analysis-cost.js
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -35,6 +36,7 @@ const SECONDS = Number(flag('seconds', quick ? 10 : 30));
 const REQUESTS = 5000 * SECONDS;
 const SCRAPE_MS = Number(flag('scrape-ms', 1000));
 const OUT = path.resolve(flag('out', path.join(__dirname, 'results', 'export-cost.json')));
+const KEEP_RECORDING = flag('keep-recording');
 const GOAL_PCT = 1;
 /** src/cli/export.ts's back-off of the live analysis */
 const ANALYSIS_BACKOFF = 200;
@@ -166,6 +168,7 @@ async function main() {
       // rotated each round, so no mode always runs first or last
       const order = MODES.map((_, i) => MODES[(i + p) % MODES.length]);
       for (const mode of order) rows[mode].push(await runOnce(hostJs, mode, pin, p === 0 && mode === 'plain' ? recording : undefined));
+      if (p === 0 && KEEP_RECORDING) fs.copyFileSync(recording, path.resolve(KEEP_RECORDING));
       const [a, m, e] = MODES.map((mode) => rows[mode][p]);
       process.stderr.write(
         `round ${p + 1}/${ROUNDS}: plain ${(a.cpuUs / 1000).toFixed(0)} ms CPU over ${(a.wallMs / 1000).toFixed(1)} s (${a.messages} messages); ` +

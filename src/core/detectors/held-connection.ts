@@ -22,7 +22,7 @@ interface IdleSpan {
 }
 
 interface Waited {
-  scopeKey: string;
+  scope: QueryScopeGroup;
   start: number;
   end: number;
 }
@@ -35,14 +35,17 @@ const FIX =
 function idleSpans(scopes: readonly QueryScopeGroup[], o: HeldConnectionOptions): IdleSpan[] {
   const spans: IdleSpan[] = [];
   for (const scope of scopes) {
-    const byConn = new Map<number, AnalyzedQuery[]>();
+    // most scopes run no query on a numbered connection (SQLite, a pool without transactions)
+    let byConn: Map<number, AnalyzedQuery[]> | undefined;
     for (const a of scope.queries) {
       const conn = a.q.conn;
       if (typeof conn !== 'number') continue;
+      byConn ??= new Map();
       const list = byConn.get(conn);
       if (list) list.push(a);
       else byConn.set(conn, [a]);
     }
+    if (!byConn) continue;
     for (const list of byConn.values()) {
       list.sort((x, y) => x.q.t - y.q.t || x.index - y.index);
       let open = false;
@@ -81,7 +84,7 @@ export function detectHeldConnections(pid: number, scopes: readonly QueryScopeGr
     for (const a of scope.queries) {
       const wait = a.q.poolWaitMs;
       if (typeof a.q.poolMax === 'number') poolMax = Math.max(poolMax ?? 0, a.q.poolMax);
-      if (typeof wait === 'number' && wait > 0) waits.push({ scopeKey: scope.key, start: a.q.t - wait, end: a.q.t });
+      if (typeof wait === 'number' && wait > 0) waits.push({ scope, start: a.q.t - wait, end: a.q.t });
     }
   }
   // by end time, so each span looks only at the waits that can overlap it
@@ -101,7 +104,7 @@ export function detectHeldConnections(pid: number, scopes: readonly QueryScopeGr
     }
     for (let i = lo; i < waits.length && waits[i].end < span.end + longest; i++) {
       const w = waits[i];
-      if (w.scopeKey === span.scope.key) continue;
+      if (w.scope === span.scope) continue;
       const overlap = Math.min(w.end, span.end) - Math.max(w.start, span.start);
       if (overlap > 0) {
         waitedMs += overlap;

@@ -1,13 +1,12 @@
 import type { QueryMessage } from '../../protocol';
 import { FINDING_KINDS, type Finding, type FindingKind } from '../findings/finding';
-import { analyzeSql } from '../queries/fingerprint';
 import { detectDuplicateQueries } from './duplicate-query';
 import { IgnoreComments } from '../findings/ignore-comments';
 import type { SourceReader } from '../util/source-text';
 import { detectNPlusOne } from './n-plus-one';
 import type { SessionDetector } from './detector';
 import { pickOptions } from './detector';
-import { groupByScope, lineKey, requestDurationsFromHttp, scopeNamesFromHttp, type AnalyzedQuery } from './query-scopes';
+import { groupByScope, lineKey, requestsFromHttp, requestsFromMaps, type ScopeRequests } from './query-scopes';
 import { detectSlowQueries } from './slow-query';
 import { detectPoolWaits } from './pool-wait';
 import { detectHeldConnections } from './held-connection';
@@ -91,14 +90,11 @@ export function detectQueryFindings(
   options?: Partial<QueryDetectorOptions>,
 ): Finding[] {
   const o = resolve(options);
-  const items: Array<Omit<AnalyzedQuery, 'scope'>> = [];
-  queries.forEach((q, index) => {
-    if (!q || typeof q.text !== 'string') return;
-    items.push({ q, shape: analyzeSql(q.text, q.db), index });
-  });
-  const scopes = groupByScope(items, o.burstGapMs, o.scopeNames, o.scopeDurations);
-  const analyzed = scopes.flatMap((s) => s.queries);
+  return findingsOf(pid, queries, o, requestsFromMaps(o.scopeNames, o.scopeDurations));
+}
 
+function findingsOf(pid: number, queries: readonly QueryMessage[], o: QueryDetectorOptions, requests: ScopeRequests): Finding[] {
+  const scopes = groupByScope(queries, o.burstGapMs, requests);
   const nPlusOne = detectNPlusOne(pid, scopes, o);
   const reported = new Set<string>();
   for (const f of nPlusOne) {
@@ -106,7 +102,7 @@ export function detectQueryFindings(
   }
   let findings = [
     ...nPlusOne,
-    ...detectSlowQueries(pid, analyzed, o),
+    ...detectSlowQueries(pid, scopes, o),
     ...detectDuplicateQueries(pid, scopes, o, reported),
     ...detectPoolWaits(pid, scopes, o),
     ...detectHeldConnections(pid, scopes, o),
@@ -131,11 +127,10 @@ const QUERY_OPTION_KEYS: (keyof QueryDetectorOptions)[] = [
 ];
 
 /** The query detectors over one session, its scopes named after their routes. */
-export const queryDetector: SessionDetector = (session, options) => {
-  const http = session.http.toArray();
-  return detectQueryFindings(session.pid, session.queries.toArray(), {
-    ...pickOptions<QueryDetectorOptions>(options, QUERY_OPTION_KEYS),
-    scopeNames: scopeNamesFromHttp(http),
-    scopeDurations: requestDurationsFromHttp(http),
-  });
-};
+export const queryDetector: SessionDetector = (session, options) =>
+  findingsOf(
+    session.pid,
+    session.queries.toArray(),
+    resolve(pickOptions<QueryDetectorOptions>(options, QUERY_OPTION_KEYS)),
+    requestsFromHttp(session.http.toArray()),
+  );

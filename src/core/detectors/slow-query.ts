@@ -1,7 +1,7 @@
 import type { DbKind } from '../../protocol';
 import { findingId, type Finding } from '../findings/finding';
 import { round3 } from '../util/units';
-import { formatMs, lineKey, quoteSql, type AnalyzedQuery } from './query-scopes';
+import { formatMs, quoteSql, siteKey, type AnalyzedQuery, type QueryScopeGroup } from './query-scopes';
 
 export interface SlowQueryOptions {
   slowQueryMs: number;
@@ -16,14 +16,16 @@ function adviceFor(db: DbKind): string {
 }
 
 /** Queries at or over the threshold; one finding per (call site, fingerprint), worst run shown. */
-export function detectSlowQueries(pid: number, queries: readonly AnalyzedQuery[], o: SlowQueryOptions): Finding[] {
+export function detectSlowQueries(pid: number, scopes: readonly QueryScopeGroup[], o: SlowQueryOptions): Finding[] {
   const groups = new Map<string, AnalyzedQuery[]>();
-  for (const a of queries) {
-    if (!(a.q.durationMs >= o.slowQueryMs)) continue;
-    const key = `${lineKey(a.q.callsite)}\0${a.q.db}\0${a.shape.fingerprint}`;
-    const g = groups.get(key);
-    if (g) g.push(a);
-    else groups.set(key, [a]);
+  for (const scope of scopes) {
+    for (const a of scope.queries) {
+      if (!(a.q.durationMs >= o.slowQueryMs)) continue;
+      const key = siteKey(a);
+      const g = groups.get(key);
+      if (g) g.push(a);
+      else groups.set(key, [a]);
+    }
   }
   const findings: Finding[] = [];
   for (const runs of groups.values()) {
