@@ -6,6 +6,7 @@
 #   Redis:      redis-server, started per test on a free port (test/helpers/redis.js).
 #   Prometheus: prometheus and promtool (2.42), started per test on a free port
 #               (test/helpers/prometheus.js); the package's own service is never used.
+#   OpenSSL:    the openssl command makes the certificates of the OTLP over TLS tests.
 #   Chromium:   the browser tests of the HTML report and the charts page (playwright-core
 #               drives /usr/bin/chromium; the e2e setup needs it too).
 set -euo pipefail
@@ -29,12 +30,16 @@ if [ ! -x /usr/bin/prometheus ] || [ ! -x /usr/bin/promtool ]; then
   missing+=(prometheus)
 fi
 
+if ! command -v openssl >/dev/null 2>&1; then
+  missing+=(openssl)
+fi
+
 if [ ! -x /usr/bin/chromium ]; then
   missing+=(chromium)
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "install-system-deps: PostgreSQL, MariaDB, wrk, Redis, Prometheus and Chromium are present."
+  echo "install-system-deps: PostgreSQL, MariaDB, wrk, Redis, Prometheus, OpenSSL and Chromium are present."
   exit 0
 fi
 

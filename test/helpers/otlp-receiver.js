@@ -6,8 +6,10 @@
 //   const rx = await startOtlpReceiver();            // answers 200 with an empty response
 //   const rx = await startOtlpReceiver({ respond: (req, n) => ({ status: 503, headers: { 'retry-after': '1' } }) });
 //   const rx = await startOtlpReceiver({ respond: () => 'hang' });   // never answers
+//   const rx = await startOtlpReceiver({ tls: { key, cert, ca, requestCert: true } });   // https://, a client certificate asked for
 //   rx.url ; rx.requests ; rx.metrics() ; rx.logs() ; await rx.waitFor((rx) => …) ; await rx.close()
 const http = require('node:http');
+const https = require('node:https');
 const zlib = require('node:zlib');
 const { opentelemetry } = require('@opentelemetry/otlp-transformer/build/src/generated/root.js');
 
@@ -24,18 +26,20 @@ const DECODERS = {
 
 /**
  * @param {{ respond?: (req: object, n: number) => ({ status?: number, headers?: object, body?: Buffer } | 'hang' | undefined),
- *   decoders?: Record<string, string> }} [o]  decoders: extra path → '/v1/metrics' | '/v1/logs' (custom endpoint paths)
+ *   decoders?: Record<string, string>, tls?: import('node:tls').TlsOptions }} [o]  decoders: extra path → '/v1/metrics' | '/v1/logs'
+ *   (custom endpoint paths); tls: serve https:// with these options (each request records the client certificate's CN)
  */
 async function startOtlpReceiver(o = {}) {
   const requests = [];
   const waiters = new Set();
   const paths = { ...Object.fromEntries(Object.keys(DECODERS).map((p) => [p, p])), ...(o.decoders ?? {}) };
-  const server = http.createServer((req, res) => {
+  const handler = (req, res) => {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
       let body = Buffer.concat(chunks);
       const record = { method: req.method, path: req.url, headers: req.headers, at: Date.now(), bytes: body.length };
+      if (o.tls) record.clientCN = req.socket.getPeerCertificate?.()?.subject?.CN ?? null;
       try {
         if (req.headers['content-encoding'] === 'gzip') body = zlib.gunzipSync(body);
         const kind = paths[req.url];
@@ -54,7 +58,11 @@ async function startOtlpReceiver(o = {}) {
       res.writeHead(answer?.status ?? 200, { 'content-type': 'application/x-protobuf', ...(answer?.headers ?? {}) });
       res.end(answer?.body ?? Buffer.alloc(0));
     });
-  });
+  };
+  const server = o.tls ? https.createServer(o.tls, handler) : http.createServer(handler);
+  /** handshakes that failed (a client that did not trust us, or sent no certificate when asked) */
+  const tlsErrors = [];
+  server.on('tlsClientError', (err) => tlsErrors.push(err.message));
   await new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', resolve);
@@ -62,8 +70,9 @@ async function startOtlpReceiver(o = {}) {
   const { port } = server.address();
   const rx = {
     port,
-    url: `http://127.0.0.1:${port}`,
+    url: `${o.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     requests,
+    tlsErrors,
     /** decoded ExportMetricsServiceRequest bodies, in arrival order */
     metrics: () => requests.filter((r) => r.signal === 'metrics' && r.body).map((r) => r.body),
     /** decoded ExportLogsServiceRequest bodies, in arrival order */

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 /**
  * Where and how OTLP requests go, from `--otlp` and the variables the OpenTelemetry
  * specification names (OTLP exporter configuration):
@@ -13,6 +15,11 @@
  *  - OTEL_EXPORTER_OTLP[_METRICS|_LOGS]_COMPRESSION: `gzip` or `none` (default).
  *  - OTEL_EXPORTER_OTLP[_METRICS|_LOGS]_PROTOCOL: only `http/protobuf` is spoken; another value
  *    is noted and ignored.
+ *  - OTEL_EXPORTER_OTLP[_METRICS|_LOGS]_CERTIFICATE: a PEM file of the certificate authorities
+ *    that https:// endpoints are checked against (instead of Node's own list);
+ *    …_CLIENT_CERTIFICATE and …_CLIENT_KEY: PEM files of the client's certificate and key, for a
+ *    collector that asks for one (mutual TLS). A file that cannot be read, or a client
+ *    certificate without its key, is an OtlpConfigError: pushes could only fail.
  * A malformed value other than an endpoint is noted (one sentence) and its default used; a
  * malformed endpoint is an OtlpConfigError.
  */
@@ -24,7 +31,18 @@ export interface OtlpSignalConfig {
   headers: Record<string, string>;
   timeoutMs: number;
   gzip: boolean;
+  /** PEM contents for an https:// endpoint: trusted authorities, client certificate and key */
+  tls?: OtlpTls;
 }
+
+export interface OtlpTls {
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+}
+
+/** Reads a file named by a variable (fs.readFileSync by default; tests pass their own). */
+export type OtlpFileReader = (path: string) => Buffer;
 
 export interface OtlpConfig {
   metrics: OtlpSignalConfig | null;
@@ -83,7 +101,47 @@ export function parseOtlpHeaders(raw: string | undefined, name: string, notes: s
   return out;
 }
 
-function signalConfig(signal: OtlpSignal, base: URL | undefined, ownEndpoint: string | undefined, env: NodeJS.ProcessEnv, notes: string[]): OtlpSignalConfig | null {
+const TLS_FILES = { ca: 'CERTIFICATE', cert: 'CLIENT_CERTIFICATE', key: 'CLIENT_KEY' } as const;
+
+/** The TLS files a signal's variables name (its own win over the shared ones), read. */
+function tlsFiles(signal: OtlpSignal, url: URL, env: NodeJS.ProcessEnv, read: OtlpFileReader, notes: string[]): OtlpTls | undefined {
+  const own = SIGNAL_PREFIX[signal];
+  const named: Partial<Record<keyof OtlpTls, string>> = {};
+  for (const [field, suffix] of Object.entries(TLS_FILES) as Array<[keyof OtlpTls, string]>) {
+    const name = nonEmpty(env[`${own}${suffix}`]) !== undefined ? `${own}${suffix}` : `${SHARED_PREFIX}${suffix}`;
+    if (nonEmpty(env[name]) !== undefined) named[field] = name;
+  }
+  const names = Object.values(named);
+  if (names.length === 0) return undefined;
+  if (url.protocol !== 'https:') {
+    notes.push(`${names.join(', ')} ${names.length > 1 ? 'are' : 'is'} for https:// endpoints; ${url.origin} is plain http, so ${names.length > 1 ? 'they are' : 'it is'} not used.`);
+    return undefined;
+  }
+  if ((named.cert === undefined) !== (named.key === undefined)) {
+    const [has, missing] = named.cert !== undefined ? [named.cert, 'CLIENT_KEY'] : [named.key as string, 'CLIENT_CERTIFICATE'];
+    throw new OtlpConfigError(`${has} needs its pair: set ${SHARED_PREFIX}${missing} (or ${own}${missing}) too.`);
+  }
+  const tls: OtlpTls = {};
+  for (const [field, name] of Object.entries(named) as Array<[keyof OtlpTls, string]>) {
+    const file = (env[name] as string).trim();
+    try {
+      tls[field] = read(file);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new OtlpConfigError(`${name} names ${file}, which cannot be read (${code ?? (err as Error).message}).`);
+    }
+  }
+  return tls;
+}
+
+function signalConfig(
+  signal: OtlpSignal,
+  base: URL | undefined,
+  ownEndpoint: string | undefined,
+  env: NodeJS.ProcessEnv,
+  notes: string[],
+  read: OtlpFileReader,
+): OtlpSignalConfig | null {
   const own = SIGNAL_PREFIX[signal];
   const url = ownEndpoint !== undefined ? httpUrl(ownEndpoint, `${own}ENDPOINT`) : base ? signalUrl(base, signal) : null;
   if (!url) return null;
@@ -110,21 +168,22 @@ function signalConfig(signal: OtlpSignal, base: URL | undefined, ownEndpoint: st
   const protocol = nonEmpty(env[protocolName]);
   if (protocol !== undefined && protocol !== 'http/protobuf') notes.push(`${protocolName}=${protocol} is ignored: Perf Lens sends OTLP as http/protobuf only.`);
 
-  return { url, headers, timeoutMs, gzip: compression === 'gzip' };
+  const tls = tlsFiles(signal, url, env, read, notes);
+  return { url, headers, timeoutMs, gzip: compression === 'gzip', ...(tls && { tls }) };
 }
 
 /**
  * @param baseUrl `--otlp`, or OTEL_EXPORTER_OTLP_ENDPOINT when the caller already took it from
  *   there (the same string): then the signals' own endpoints still win over it.
  */
-export function resolveOtlpConfig(baseUrl: string | undefined, env: NodeJS.ProcessEnv): OtlpConfig {
+export function resolveOtlpConfig(baseUrl: string | undefined, env: NodeJS.ProcessEnv, read: OtlpFileReader = readFileSync): OtlpConfig {
   const notes: string[] = [];
   const envBase = nonEmpty(env[`${SHARED_PREFIX}ENDPOINT`]);
   const fromFlag = baseUrl !== undefined && baseUrl !== '' && baseUrl !== env[`${SHARED_PREFIX}ENDPOINT`];
   const baseRaw = fromFlag ? baseUrl : envBase;
   const base = baseRaw === undefined ? undefined : httpUrl(baseRaw, fromFlag ? '--otlp' : `${SHARED_PREFIX}ENDPOINT`);
   const own = (signal: OtlpSignal) => (fromFlag ? undefined : nonEmpty(env[`${SIGNAL_PREFIX[signal]}ENDPOINT`]));
-  const metrics = signalConfig('metrics', base, own('metrics'), env, notes);
-  const logs = signalConfig('logs', base, own('logs'), env, notes);
+  const metrics = signalConfig('metrics', base, own('metrics'), env, notes, read);
+  const logs = signalConfig('logs', base, own('logs'), env, notes, read);
   return { metrics, logs, notes: [...new Set(notes)] };
 }

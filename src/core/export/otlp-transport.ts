@@ -78,6 +78,8 @@ export class OtlpTransport {
       const req = (secure ? https : http).request(url, {
         method: 'POST',
         agent: secure ? this.httpsAgent : this.httpAgent,
+        // the agent keeps a connection per set of TLS options: each signal's files go with its requests
+        ...(secure && config.tls),
         headers: {
           ...config.headers,
           'content-type': 'application/x-protobuf',

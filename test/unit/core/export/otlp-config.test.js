@@ -89,3 +89,43 @@ test('backoff doubles from the first wait up to the cap, scaled by a jitter fact
   assert.deepEqual([1, 2, 3, 4, 5, 6, 7].map((a) => backoffMs(a, DEFAULT_BACKOFF, high)), [1000, 2000, 4000, 8000, 16000, 30000, 30000]);
   assert.deepEqual([1, 2, 3].map((a) => backoffMs(a, DEFAULT_BACKOFF, low)), [500, 1000, 2000]);
 });
+
+test('TLS files: the certificate authorities and the client pair are read for https endpoints, a signal\'s own files win', () => {
+  const files = { '/etc/ca.pem': 'CA', '/etc/metrics-ca.pem': 'MCA', '/etc/client.pem': 'CERT', '/etc/client.key': 'KEY' };
+  const read = (p) => {
+    if (!(p in files)) throw Object.assign(new Error(`ENOENT: no such file or directory, open '${p}'`), { code: 'ENOENT' });
+    return Buffer.from(files[p]);
+  };
+  const env = {
+    OTEL_EXPORTER_OTLP_CERTIFICATE: '/etc/ca.pem',
+    OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE: ' /etc/metrics-ca.pem ',
+    OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: '/etc/client.pem',
+    OTEL_EXPORTER_OTLP_CLIENT_KEY: '/etc/client.key',
+  };
+  const c = resolveOtlpConfig('https://collector:4318', env, read);
+  const text = (tls) => Object.fromEntries(Object.entries(tls).map(([k, v]) => [k, v.toString()]));
+  assert.deepEqual(text(c.metrics.tls), { ca: 'MCA', cert: 'CERT', key: 'KEY' });
+  assert.deepEqual(text(c.logs.tls), { ca: 'CA', cert: 'CERT', key: 'KEY' });
+  assert.deepEqual(c.notes, []);
+  // none set: no tls at all (Node's own list of authorities)
+  assert.equal(resolveOtlpConfig('https://collector:4318', {}, read).metrics.tls, undefined);
+});
+
+test('TLS files: unreadable, half a client pair, or set for a plain http endpoint', () => {
+  const read = (p) => {
+    throw Object.assign(new Error(`EACCES: permission denied, open '${p}'`), { code: 'EACCES' });
+  };
+  assert.throws(
+    () => resolveOtlpConfig('https://c:4318', { OTEL_EXPORTER_OTLP_CERTIFICATE: '/root/ca.pem' }, read),
+    (err) => err instanceof OtlpConfigError && err.message === 'OTEL_EXPORTER_OTLP_CERTIFICATE names /root/ca.pem, which cannot be read (EACCES).',
+  );
+  assert.throws(
+    () => resolveOtlpConfig('https://c:4318', { OTEL_EXPORTER_OTLP_LOGS_CLIENT_KEY: '/k.pem' }, () => Buffer.from('x')),
+    (err) =>
+      err instanceof OtlpConfigError &&
+      err.message === 'OTEL_EXPORTER_OTLP_LOGS_CLIENT_KEY needs its pair: set OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE (or OTEL_EXPORTER_OTLP_LOGS_CLIENT_CERTIFICATE) too.',
+  );
+  const plain = resolveOtlpConfig('http://c:4318', { OTEL_EXPORTER_OTLP_CERTIFICATE: '/etc/ca.pem' }, read);
+  assert.equal(plain.metrics.tls, undefined);
+  assert.deepEqual(plain.notes, ['OTEL_EXPORTER_OTLP_CERTIFICATE is for https:// endpoints; http://c:4318 is plain http, so it is not used.']);
+});
