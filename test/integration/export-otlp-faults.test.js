@@ -7,32 +7,10 @@
 // is whole, and the user reads one line of what was sent and what was lost.
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
-const path = require('node:path');
 const { runCli } = require('../helpers/cli');
 const { freePort } = require('../helpers/ports');
-const { profileApp, markerAt } = require('../helpers/real-app');
+const { profileCatalog, TAG_LOOKUP } = require('../helpers/otlp-catalog');
 const { startOtlpReceiver, attributeValues } = require('../helpers/otlp-receiver');
-
-const APP = path.join(__dirname, '..', 'fixtures', 'real-apps', 'severity-express');
-const PRODUCTS = 40;
-const TAG_LOOKUP = markerAt(path.join(APP, 'services/catalog-service.js'), 'product-tag');
-
-/** The catalog under 8 clients, exporting with `args` and `env` (a push a second unless `interval` is false); asserts the app saw no failure. */
-async function profileCatalog(args, env = {}, { interval = true } = {}) {
-  const run = await profileApp({
-    entry: path.join(APP, 'server.js'),
-    root: APP,
-    env,
-    args: [...args, ...(interval ? ['--otlp-interval', '1'] : [])],
-    concurrency: 8,
-    requests: [{ path: '/catalog/products', times: PRODUCTS }],
-    timeoutMs: 90_000,
-  });
-  assert.deepEqual(run.load.statuses, { 200: PRODUCTS });
-  // the report does not depend on the collector: the N+1 is there
-  assert.equal(run.findingsAt(TAG_LOOKUP.file, TAG_LOOKUP.line, 'n-plus-one').length, 1, run.describe());
-  return run;
-}
 
 const stderrLines = (run) => run.cli.stderr.split('\n').filter((l) => l.startsWith('perf-lens: OTLP:'));
 

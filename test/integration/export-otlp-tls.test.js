@@ -10,12 +10,8 @@ const os = require('node:os');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const { runCli } = require('../helpers/cli');
-const { profileApp, markerAt } = require('../helpers/real-app');
+const { profileCatalog } = require('../helpers/otlp-catalog');
 const { startOtlpReceiver } = require('../helpers/otlp-receiver');
-
-const APP = path.join(__dirname, '..', 'fixtures', 'real-apps', 'severity-express');
-const PRODUCTS = 40;
-const TAG_LOOKUP = markerAt(path.join(APP, 'services/catalog-service.js'), 'product-tag');
 
 let dir;
 const file = (name) => path.join(dir, name);
@@ -44,26 +40,11 @@ async function startCollector(t) {
   return rx;
 }
 
-async function profileCatalog(rx, env) {
-  const run = await profileApp({
-    entry: path.join(APP, 'server.js'),
-    root: APP,
-    env,
-    args: ['--otlp', rx.url, '--otlp-interval', '1'],
-    concurrency: 8,
-    requests: [{ path: '/catalog/products', times: PRODUCTS }],
-    timeoutMs: 90_000,
-  });
-  assert.deepEqual(run.load.statuses, { 200: PRODUCTS });
-  assert.equal(run.findingsAt(TAG_LOOKUP.file, TAG_LOOKUP.line, 'n-plus-one').length, 1, run.describe());
-  return run;
-}
-
 const summaryOf = (run) => run.cli.stderr.split('\n').filter((l) => l.startsWith('perf-lens: OTLP:')).at(-1);
 
 test('mutual TLS: the collector is trusted through OTEL_EXPORTER_OTLP_CERTIFICATE and knows the run by its client certificate', { timeout: 120_000 }, async (t) => {
   const rx = await startCollector(t);
-  const run = await profileCatalog(rx, {
+  const run = await profileCatalog(['--otlp', rx.url], {
     OTEL_EXPORTER_OTLP_CERTIFICATE: file('ca.pem'),
     OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: file('client.pem'),
     OTEL_EXPORTER_OTLP_CLIENT_KEY: file('client.key'),
@@ -78,7 +59,7 @@ test('mutual TLS: the collector is trusted through OTEL_EXPORTER_OTLP_CERTIFICAT
 
 test('without the collector\'s authority every push fails on its certificate, and the app is not affected', { timeout: 120_000 }, async (t) => {
   const rx = await startCollector(t);
-  const run = await profileCatalog(rx, { OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: file('client.pem'), OTEL_EXPORTER_OTLP_CLIENT_KEY: file('client.key') });
+  const run = await profileCatalog(['--otlp', rx.url], { OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: file('client.pem'), OTEL_EXPORTER_OTLP_CLIENT_KEY: file('client.key') });
   assert.equal(rx.requests.length, 0, 'nothing got through');
   assert.match(summaryOf(run), /^perf-lens: OTLP: (\d+) requests?, \1 failed \(last: (self-signed certificate in certificate chain|unable to get local issuer certificate|unable to verify the first certificate)\); findings: 0 sent, \d+ dropped \(\d+ unsent at exit\)\.$/);
 });
