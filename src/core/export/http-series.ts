@@ -41,7 +41,7 @@ class RouteSeries {
 /**
  * Request durations per method, route and status class, and queries per request per method
  * and route, of one process. Lookups go through nested maps (method → route), so a request
- * costs two Map reads and a binary search, with no key string built.
+ * costs two Map reads and a short scan of the bounds, with no key string built.
  */
 export class HttpSeries {
   private readonly byMethod = new Map<string, Map<string, RouteSeries>>();

@@ -1,6 +1,5 @@
 import type { AgentMessage, EventLoopMessage, GcKind, MemoryMessage, PoolStat, QueryMessage } from '../../protocol';
 import { cacheOf } from '../queries/cache-reads';
-import { fingerprint } from '../queries/fingerprint';
 import { EVENT_LOOP_DELAY_BOUNDS, GC_PAUSE_BOUNDS, POOL_WAIT_BOUNDS } from './buckets';
 import { Histogram } from './histogram';
 import { HttpSeries } from './http-series';
@@ -20,7 +19,7 @@ const GC_KINDS: readonly GcKind[] = ['minor', 'major', 'incremental', 'weakcb'];
 
 /**
  * Everything one process exports, accumulated from its messages: cumulative counters and
- * histograms since the export started, latest values for gauges. O(1) or O(log buckets) per
+ * histograms since the export started, latest values for gauges. O(1) or O(buckets) per
  * message; its size is bounded by the route, fingerprint and pool caps.
  */
 export class ProcessMetrics {
@@ -75,6 +74,16 @@ export class ProcessMetrics {
   }
 
   ingest(msg: AgentMessage): void {
+    // Queries and requests come thousands a second; the rest go through a call of their own,
+    // which the JIT leaves out of line, so this stays small and a first `pools` or `bye` does not
+    // throw its optimised code away (the replay of a recording deoptimised it once per run).
+    if (msg.type === 'query') this.addQuery(msg);
+    // Requests folded into a summary (scope null) issued no query, as the report counts them.
+    else if (msg.type === 'http') this.http.observe(msg, msg.scope === null ? 0 : this.scopes.take(msg.scope));
+    else this.ingestOther(msg);
+  }
+
+  private ingestOther(msg: AgentMessage): void {
     switch (msg.type) {
       case 'hello':
         this.nodeVersion = msg.nodeVersion;
@@ -95,13 +104,6 @@ export class ProcessMetrics {
         this.loop = msg;
         this.loopP99.observe(msg.p99Ms / 1000);
         break;
-      case 'http':
-        // Requests folded into a summary (scope null) issued no query, as the report counts them.
-        this.http.observe(msg, msg.scope === null ? 0 : this.scopes.take(msg.scope));
-        break;
-      case 'query':
-        this.addQuery(msg);
-        break;
       case 'pools':
         this.pools = msg.pools.length > MAX_POOLS ? msg.pools.slice(0, MAX_POOLS) : msg.pools;
         break;
@@ -120,7 +122,7 @@ export class ProcessMetrics {
 
   private addQuery(q: QueryMessage): void {
     if (q.scope) this.scopes.add(q.scope.id);
-    this.queries.observe(q.db, fingerprint(q.text, q.db), Math.max(0, q.durationMs) / 1000);
+    this.queries.observeSql(q.db, q.text, Math.max(0, q.durationMs) / 1000);
     const read = cacheOf(q);
     if (read) {
       this.cacheHits += read[0];

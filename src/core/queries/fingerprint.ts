@@ -29,6 +29,9 @@ class BoundedMap<K, V> {
   private young = new Map<K, V>();
   private old = new Map<K, V>();
 
+  /** `onDrop` is told whenever entries may leave the young generation (it rotates, or all are cleared). */
+  constructor(private readonly onDrop?: () => void) {}
+
   get(key: K): V | undefined {
     const v = this.young.get(key);
     if (v !== undefined || this.young.has(key)) return v;
@@ -42,6 +45,7 @@ class BoundedMap<K, V> {
     if (this.young.size >= MAX_ENTRIES) {
       this.old = this.young;
       this.young = new Map();
+      this.onDrop?.();
     }
     this.young.set(key, value);
   }
@@ -49,10 +53,28 @@ class BoundedMap<K, V> {
   clear(): void {
     this.young.clear();
     this.old.clear();
+    this.onDrop?.();
   }
 }
 
 const byRawText = new Map<DbKind, BoundedMap<string, QueryShape>>();
+/** Bumped whenever a shape may leave the young generation of a `byRawText` cache (see shapeEpoch). */
+let epoch = 0;
+const bumpEpoch = (): void => {
+  epoch++;
+};
+
+/**
+ * Read after `analyzeSql(text, db)`: while it keeps that value, the same call again returns the
+ * same shape and changes nothing (the text is in its cache's young generation, where a hit moves
+ * nothing). So a caller may remember the answer and skip the call, and the caches and every
+ * fingerprint given out stay exactly as if it had called (QuerySeries does, so that a metrics
+ * export does not hash the text of every query: ~90 ns a query).
+ */
+export function shapeEpoch(): number {
+  return epoch;
+}
+
 /** tokenizer text → libpg-query hash (null: did not parse) */
 const pgHashByText = new BoundedMap<string, string | null>();
 /** libpg-query group → the text shown for it */
@@ -100,7 +122,7 @@ function postgresFingerprint(sql: string, text: string): string {
 export function analyzeSql(rawSql: string, db: DbKind): QueryShape {
   const sql = typeof rawSql === 'string' && rawSql.length > MAX_SQL_CHARS ? rawSql.slice(0, MAX_SQL_CHARS) : rawSql;
   let cache = byRawText.get(db);
-  if (!cache) byRawText.set(db, (cache = new BoundedMap()));
+  if (!cache) byRawText.set(db, (cache = new BoundedMap(bumpEpoch)));
   const hit = cache.get(sql);
   if (hit) return hit;
   let shape: SqlShape;
