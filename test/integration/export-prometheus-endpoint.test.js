@@ -155,7 +155,20 @@ test('as a container command: /metrics checked by promtool, loopback by default,
   await lock.query('BEGIN');
   await lock.query('LOCK TABLE posts IN ACCESS EXCLUSIVE MODE');
   const inFlight = fetch(`${base}/reports/daily`).then(async (r) => ({ status: r.status, body: await r.json() }));
-  await eventually(async () => (await lock.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%pg_sleep%'")).rows[0].n === 1, 'the report query waiting for the lock');
+  // what the database and the request showed, should the wait never come
+  let sessions = [];
+  let request = 'pending';
+  inFlight.then((r) => (request = r), (err) => (request = `failed: ${err.message}`));
+  await eventually(async () => {
+    // inside a transaction pg_stat_activity is read once and kept: a first look before the
+    // report's query arrived (CI's loaded machine) would be all every later look saw
+    await lock.query('SELECT pg_stat_clear_snapshot()');
+    const { rows } = await lock.query('SELECT pid, backend_type AS type, wait_event_type AS wait, wait_event AS event, state, now() - state_change AS since, left(query, 80) AS query FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND query <> \'\'');
+    sessions = rows;
+    return rows.filter((r) => r.wait === 'Lock' && r.query.includes('pg_sleep')).length === 1;
+  }, 'the report query waiting for the lock').catch((err) => {
+    throw new Error(`${err.message}; sessions: ${JSON.stringify(sessions)}; the request: ${JSON.stringify(request)}`);
+  });
   const draining = out.until(/SIGTERM: draining/, 'the app draining');
   child.kill('SIGTERM');
   await draining;
