@@ -20,8 +20,9 @@ const log = (msg: string) => process.stderr.write(`perf-lens: ${msg}\n`);
 export const ANALYSIS_MIN_INTERVAL_MS = 10_000;
 /**
  * …and at least this many times the last analysis took. The detectors read every request and
- * query the run keeps (up to 200 000 of each per process: ~4 s of CPU measured on this VM), so
- * in a busy container they would dominate the export; ×200 keeps them at ≤ 0.5 % of a core
+ * query the run keeps (up to 200 000 of each per process: 0.2–0.3 s of CPU per analysis on this
+ * VM, bench/analysis-cost.js), so in a busy container they would dominate the export; ×200
+ * keeps them at ≤ 0.5 % of a core
  * (the live analyzer's own back-off allows 20 %: fine in an editor, not beside a service).
  */
 export const ANALYSIS_BACKOFF = 200;
