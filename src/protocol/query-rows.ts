@@ -14,10 +14,6 @@ export class QueryRowsWriter {
 
   constructor(readonly pid: number) {}
 
-  get size(): number {
-    return this.rows.length;
-  }
-
   add(at: number, m: QueryMessage): void {
     const scope = m.scope;
     let more: Record<string, unknown> | undefined;
@@ -75,7 +71,7 @@ export function readQueryRows(value: unknown): { ok: true; value: Array<[number,
     }
     table.push({ file: files[l[0]], line: l[1], column: l[2] });
   }
-  const locAt = (i: unknown): SourceLocation | null | undefined =>
+  const locAt = (i: unknown): SourceLocation | undefined =>
     Number.isInteger(i) && (i as number) >= 0 && (i as number) < table.length ? table[i as number] : undefined;
   const out: Array<[number, Record<string, unknown>]> = [];
   for (const row of rows) {
@@ -96,11 +92,11 @@ export function readQueryRows(value: unknown): { ok: true; value: Array<[number,
         if (key === 'stack') {
           if (!Array.isArray(value)) return { ok: false, reason: 'batch.queries row has a stack that is not an array' };
           const stack = value.map(locAt);
-          if (stack.some((l) => l == null)) return { ok: false, reason: 'batch.queries row names no loc of the batch' };
+          if (stack.includes(undefined)) return { ok: false, reason: 'batch.queries row names no loc of the batch' };
           message.stack = stack;
         } else if (key === 'library') {
           const library = locAt(value);
-          if (library == null) return { ok: false, reason: 'batch.queries row names no loc of the batch' };
+          if (library === undefined) return { ok: false, reason: 'batch.queries row names no loc of the batch' };
           message.library = library;
         } else message[key] = value;
       }
