@@ -19,7 +19,11 @@ const { freePort, waitForPort } = require('../helpers/ports');
 
 const SHOP = path.join(__dirname, '..', 'fixtures', 'fleet', 'shop');
 const { seed, POSTS } = require(path.join(SHOP, 'seed.js'));
-const BUDGET_S = 0.1;
+// The slow route's database sleep and the alert's budget. On CI's 2 shared cores (4 apps, 3 CLIs,
+// Prometheus and PostgreSQL) the single-post route's p95 reached 0.104 s for 5 s once, so the
+// budget sits well above anything a fast request meets and well below the slow route's p95.
+const SLOW_S = 0.6;
+const BUDGET_S = 0.4;
 
 /** `clients` keep-alive clients (Node's fetch pools connections) sending `paths()` until it returns null. */
 async function drive(base, clients, nextPath, sent) {
@@ -141,7 +145,7 @@ test('three perf-lens runs (one a cluster of 2 workers) scraped by Prometheus: s
   for (const a of firing) {
     assert.equal(a.labels.alertname, 'RouteLatencyOverBudget');
     assert.equal(a.labels.route, '/reports/daily');
-    assert.ok(Number(a.value) > 0.25 * 0.9, `p95 of the slow route: ${a.value}`);
+    assert.ok(Number(a.value) > SLOW_S * 0.9, `p95 of the slow route: ${a.value}`);
   }
   assert.deepEqual(fastAlerts, [], 'the alert never fired for the fast route');
   for (const [service, seen] of Object.entries(fastP95)) {
