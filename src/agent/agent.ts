@@ -99,7 +99,7 @@ export function startAgent(config: AgentConfig): RunningAgent {
   let gc: GcProbe | null = null;
   if (options.probes.gc) attempt(() => (gc = installGcProbe(context)));
   let http: HttpProbe | null = null;
-  if (options.probes.http) attempt(() => (http = installHttpProbe(context, scopes)));
+  if (options.probes.http) attempt(() => (http = installHttpProbe(context, scopes, options.summaryIntervalMs)));
   attempt(() => installListenProbe(context));
   attempt(() => installHeapMeasure(context));
   attempt(() => installHeapSampling(context));

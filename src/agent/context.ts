@@ -29,6 +29,8 @@ export interface AgentOptions {
   flushIntervalMs: number;
   /** messages kept while disconnected before dropping (default 10000) */
   maxQueue: number;
+  /** ms from a folded request to its httpSummary message (default 100, 100 – 60 000) */
+  summaryIntervalMs: number;
   probes: {
     memory: boolean;
     gc: boolean;

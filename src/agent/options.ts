@@ -6,6 +6,7 @@ export function defaultOptions(): AgentOptions {
     sampleIntervalMs: 1000,
     flushIntervalMs: 50,
     maxQueue: 10000,
+    summaryIntervalMs: 100,
     probes: { memory: true, gc: true, eventLoop: true, cpu: true, http: true, queries: true },
   };
 }
@@ -34,6 +35,8 @@ export function parseOptions(raw: string | undefined): AgentOptions {
   // The protocol promises a flush at least every 100 ms.
   options.flushIntervalMs = positive(p.flushIntervalMs, options.flushIntervalMs, 1, 100);
   options.maxQueue = positive(p.maxQueue, options.maxQueue, 1, 1_000_000);
+  // never under 100 ms: the live charts promise an event on the chart within 250 ms
+  options.summaryIntervalMs = positive(p.summaryIntervalMs, options.summaryIntervalMs, 100, 60_000);
   const probes = p.probes;
   if (probes !== null && typeof probes === 'object' && !Array.isArray(probes)) {
     const given = probes as Record<string, unknown>;

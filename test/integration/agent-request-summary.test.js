@@ -113,3 +113,51 @@ test('requests that ran queries come one by one with their scope; the rest folde
     await srv.close();
   }
 });
+
+// A paced health check: a request every 25 ms for 2.5 s on one keep-alive connection.
+const PACED = 100;
+const PACED_APP = `
+const http = require('node:http');
+const server = http.createServer((req, res) => res.end('ok'));
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+server.listen(0, '127.0.0.1', async () => {
+  const port = server.address().port;
+  for (let i = 0; i < ${PACED}; i++) {
+    await new Promise((resolve, reject) => http.get({ host: '127.0.0.1', port, path: '/health', agent }, (res) => { res.resume(); res.on('end', resolve); }).on('error', reject));
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  agent.destroy();
+  server.close();
+  console.log('done');
+});
+`;
+
+for (const [label, options, intervalMs] of [
+  ['by default every 100 ms', undefined, 100],
+  // under 100 is raised to 100: the live charts promise an event on the chart within 250 ms
+  ['every 100 ms when summaryIntervalMs asks for less', { summaryIntervalMs: 5 }, 100],
+  ['every second with summaryIntervalMs: 1000', { summaryIntervalMs: 1000 }, 1000],
+]) {
+  test(`folded requests are sent ${label}, every request counted once`, async () => {
+    const srv = await startServer();
+    try {
+      const launched = launch(process.execPath, writeApp(PACED_APP), { url: srv.url, token: srv.token, options });
+      const pid = launched.child.pid;
+      const run = await launched.exited;
+      assert.equal(run.code, 0, run.stderr);
+      const messages = await srv.waitFor((ms) => byType(ms, 'bye', pid).length > 0, 10000, 'bye');
+      const folded = byType(messages, 'httpSummary', pid);
+      const counted = folded.flatMap((s) => s.routes).reduce((n, r) => n + r.counts.reduce((a, c) => a + c, 0), 0);
+      assert.equal(counted, PACED);
+      // A window runs from its first request until its timer fires (late on a loaded machine,
+      // never early), and the exit sends the last one: over the run's span that makes at most
+      // span / interval + 1 windows, and at least a third as many when timers run ~on time.
+      const span = folded[folded.length - 1].t - folded[0].fromT;
+      const spans = folded.map((s) => (s.t - s.fromT).toFixed(0)).join(', ');
+      assert.ok(folded.length <= Math.ceil(span / intervalMs) + 1, `${folded.length} summaries over ${span.toFixed(0)} ms spanning ${spans} ms`);
+      assert.ok(folded.length >= Math.floor(span / intervalMs / 3), `${folded.length} summaries over ${span.toFixed(0)} ms spanning ${spans} ms`);
+    } finally {
+      await srv.close();
+    }
+  });
+}

@@ -28,13 +28,6 @@ interface ServerMessage {
   response: ServerResponse;
 }
 
-/**
- * Folded requests are sent this long after the first one of a window: well inside the live
- * charts' goal of an event on the chart within 250 ms (p95), at most ten small messages a
- * second however busy the app, and no timer at all while it serves nothing.
- */
-const SUMMARY_PERIOD_MS = 100;
-
 export interface HttpProbe {
   /** Sends the requests folded so far (the exit path calls it before the bye). */
   flush(): void;
@@ -48,7 +41,12 @@ export interface HttpProbe {
  * request is folded into an `httpSummary` sent within 100 ms (see RequestSummary): a message per
  * request was most of the agent's cost on a light handler.
  */
-export function installHttpProbe(ctx: AgentContext, scopes: Scopes): HttpProbe {
+/**
+ * Folded requests are sent `summaryIntervalMs` (default 100) after the first one of a window:
+ * well inside the live charts' goal of an event on the chart within 250 ms (p95), at most ten
+ * small messages a second however busy the app, and no timer at all while it serves nothing.
+ */
+export function installHttpProbe(ctx: AgentContext, scopes: Scopes, summaryIntervalMs = 100): HttpProbe {
   const pid = ctx.pid;
   const summary = new RequestSummary(pid);
   const urlRoute = lastUrlMemo();
@@ -59,7 +57,7 @@ export function installHttpProbe(ctx: AgentContext, scopes: Scopes): HttpProbe {
     const msg = summary.take(ctx.now());
     if (msg !== null) ctx.emit(msg);
   };
-  const sendTimer = new WindowTimer(SUMMARY_PERIOD_MS, flush);
+  const sendTimer = new WindowTimer(summaryIntervalMs, flush);
 
   dc.subscribe('http.server.request.start', (message: unknown) => {
     try {
