@@ -93,3 +93,43 @@ test('the all-at-once bench loads every variant in rounds and reports each again
     assert.ok(Number.isFinite(s.ratioMedian) && Number.isFinite(s.wholeRunRatio) && Number.isFinite(s.rssIncreaseMB), name);
   }
 });
+
+// bench/instructions.js reads callgrind's files: compressed names (one table per kind), the
+// inclusive cost under a `calls=` line left to the callee, JIT addresses named from a perf map.
+test('the instruction bench reads callgrind files: self cost per function, JIT code named, callgrind\'s summary as totals', () => {
+  const { parseCallgrind, nameJitCode } = require(path.join(root, 'bench', 'lib', 'callgrind'));
+  const text = [
+    '# callgrind format',
+    'events: Ir I1mr',
+    'summary: 1000 9',
+    'ob=(1) /usr/bin/node',
+    'fl=(1) ???',
+    'fn=(1) Builtins_LoadIC',
+    '0 100 2',
+    '+3 20',
+    'cfl=(1)',
+    'cfn=(2) 0x0000000000001010',
+    'calls=4 0',
+    '0 500 5',
+    'fl=(2) lib.cc',
+    'fn=(2)',
+    '0 300 3',
+    "fn=(3) 0x0000000000001010'2",
+    '0 50',
+    'fn=(4) 0x0000000000009999',
+    '* 7',
+    '',
+  ].join('\n');
+  const map = nameJitCode('1000 40 JS:*handler /app/server.js:3:10\n2000 10 JS:~other /app/x.js:1:1\n');
+  assert.equal(map(0x1010), 'JS:*handler /app/server.js:3:10');
+  assert.equal(map(0x1040), null, 'past the end of the code object');
+  const { events, totals, functions } = parseCallgrind(text, map);
+  assert.deepEqual(events, ['Ir', 'I1mr']);
+  assert.deepEqual(totals, { Ir: 1000, I1mr: 9 });
+  assert.deepEqual(Object.fromEntries(functions), {
+    Builtins_LoadIC: { Ir: 120, I1mr: 2 },
+    // fn=(2) is the JIT address named above, its recursion (`'2`) folded in; the call's 500 is not its own
+    'JS:*handler /app/server.js:3:10': { Ir: 350, I1mr: 3 },
+    'JIT code (unnamed)': { Ir: 7, I1mr: 0 },
+  });
+});
