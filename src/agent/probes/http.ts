@@ -38,13 +38,11 @@ export interface HttpProbe {
  * database driver loaded, each request becomes a scope: enterWith() in the start subscriber
  * puts it in the async context the handlers run in, and a request whose scope ran a query is
  * sent as its own `http` message (the N+1 detectors weigh its queries against it). Every other
- * request is folded into an `httpSummary` sent within 100 ms (see RequestSummary): a message per
- * request was most of the agent's cost on a light handler.
- */
-/**
- * Folded requests are sent `summaryIntervalMs` (default 100) after the first one of a window:
- * well inside the live charts' goal of an event on the chart within 250 ms (p95), at most ten
- * small messages a second however busy the app, and no timer at all while it serves nothing.
+ * request is folded into an `httpSummary` (see RequestSummary): a message per request was most of
+ * the agent's cost on a light handler. Folded requests are sent `summaryIntervalMs` (default
+ * 100) after the first one of a window: well inside the live charts' goal of an event on the
+ * chart within 250 ms (p95), at most ten small messages a second however busy the app, and no
+ * timer at all while it serves nothing.
  */
 export function installHttpProbe(ctx: AgentContext, scopes: Scopes, summaryIntervalMs = 100): HttpProbe {
   const pid = ctx.pid;
