@@ -151,11 +151,11 @@ for (const [label, options, intervalMs] of [
       assert.equal(counted, PACED);
       // A window runs from its first request until its timer fires (late on a loaded machine,
       // never early), and the exit sends the last one: over the run's span that makes at most
-      // span / interval + 1 windows, and at least a third as many when timers run ~on time.
+      // span / interval + 1 windows, and at least a fifth as many unless timers run very late.
       const span = folded[folded.length - 1].t - folded[0].fromT;
       const spans = folded.map((s) => (s.t - s.fromT).toFixed(0)).join(', ');
       assert.ok(folded.length <= Math.ceil(span / intervalMs) + 1, `${folded.length} summaries over ${span.toFixed(0)} ms spanning ${spans} ms`);
-      assert.ok(folded.length >= Math.floor(span / intervalMs / 3), `${folded.length} summaries over ${span.toFixed(0)} ms spanning ${spans} ms`);
+      assert.ok(folded.length >= Math.floor(span / intervalMs / 5), `${folded.length} summaries over ${span.toFixed(0)} ms spanning ${spans} ms`);
     } finally {
       await srv.close();
     }
