@@ -191,9 +191,11 @@ describe('mysql2 and mariadb checkouts: pool.getConnection()', () => {
   });
 
   it('every pool\'s gauges: one connection in use, checkouts waiting; Sequelize\'s read and write pools each their own', () => {
-    // the peaks are read as checkouts start and end: of the two that queued, one or both are seen
-    const queued = (driver) => ({ driver, max: 1, size: 1, inUse: 1, waiting: 'one or two' });
-    const seen = run.pools.map((p) => ({ ...p, waiting: p.waiting === 1 || p.waiting === 2 ? 'one or two' : p.waiting }));
+    // The peaks are read as checkouts start and end: of the two that queued behind the first,
+    // one or both are seen; all three when the pool was still opening its first connection as
+    // they came (knex on CI's loaded machine), never more than the app sent.
+    const queued = (driver) => ({ driver, max: 1, size: 1, inUse: 1, waiting: 'one to three' });
+    const seen = run.pools.map((p) => ({ ...p, waiting: p.waiting >= 1 && p.waiting <= 3 ? 'one to three' : p.waiting }));
     assert.deepEqual(seen, [
       queued('mysql2'),
       queued('mariadb'),
