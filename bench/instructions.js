@@ -19,7 +19,8 @@
 // request summaries, samples) would fall on 50× fewer requests. The agent variants get
 // summaryIntervalMs and sampleIntervalMs of 60 s, so the table is the cost per request only;
 // the idle column is what each variant does per second with no request at all (valgrind's
-// seconds hold as many timer ticks as real ones).
+// seconds hold as many timer ticks as real ones), plus any compilation still finishing from the
+// window: compare it across runs, not from one.
 //
 // JIT-compiled functions are named from the app's --perf-basic-prof map, so --diff lists the
 // functions, JS or native, whose cost per request changed most from the run without the agent.
