@@ -101,7 +101,11 @@ test('with the CLI killed by SIGKILL the app keeps answering requests', async ()
     'app.js': `
       const fs = require('node:fs');
       const s = require('node:http').createServer((q, r) => r.end('still here'));
-      s.listen(0, '127.0.0.1', () => fs.writeFileSync('port', JSON.stringify({ port: s.address().port, pid: process.pid })));`,
+      // written whole, then renamed: the test may look between the file's creation and its write
+      s.listen(0, '127.0.0.1', () => {
+        fs.writeFileSync('port.tmp', JSON.stringify({ port: s.address().port, pid: process.pid }));
+        fs.renameSync('port.tmp', 'port');
+      });`,
   });
   let cli;
   const done = runCli(['run', '--', 'node', 'app.js'], { cwd: dir, onSpawn: (c) => (cli = c) });
