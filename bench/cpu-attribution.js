@@ -24,6 +24,7 @@ const { spawn, spawnSync } = require('node:child_process');
 const { startApp, stopProcess, runWrk, hasWrk, cpuPlan } = require('./lib/procs');
 const { startHostProcess } = require('./lib/session-host');
 const { CONFIGS } = require('./lib/agent-configs');
+const { flagReader } = require('./lib/args');
 
 const root = path.join(__dirname, '..');
 const APPS = { minimal: 'minimal-app.js', busy: 'busy-app.js', standard: 'app.js' };
@@ -31,10 +32,7 @@ const APPS = { minimal: 'minimal-app.js', busy: 'busy-app.js', standard: 'app.js
 const GC = /Scaveng|MarkCompact|Heap::CollectGarbage|Sweeper|ConcurrentMarking|MinorMC|IncrementalMarking|PerformGarbageCollection/;
 
 function parseArgs(argv) {
-  const flag = (name) => {
-    const i = argv.indexOf(`--${name}`);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
+  const flag = flagReader(argv);
   const cfg = {
     app: flag('app') ?? 'minimal',
     configs: (flag('configs') ?? 'defaults,no-sampling').split(',').filter(Boolean),

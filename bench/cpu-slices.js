@@ -31,15 +31,13 @@ const { startApp, stopProcess, runWrk, hasWrk, rssBytes, cpuPlan } = require('./
 const { describe, median } = require('./lib/stats');
 const { startHostProcess } = require('./lib/session-host');
 const { CONFIGS } = require('./lib/agent-configs');
+const { flagReader, agentVariants } = require('./lib/args');
 
 const root = path.join(__dirname, '..');
 const APPS = { minimal: 'minimal-app.js', busy: 'busy-app.js', standard: 'app.js' };
 
 function parseArgs(argv) {
-  const flag = (name) => {
-    const i = argv.indexOf(`--${name}`);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
+  const flag = flagReader(argv);
   const quick = argv.includes('--quick');
   const num = (name, dflt, quickDflt) => Number(flag(name) ?? (quick ? quickDflt : dflt));
   const cfg = {
@@ -62,13 +60,8 @@ function parseArgs(argv) {
       const at = p.indexOf('=');
       return [p.slice(0, at), path.resolve(p.slice(at + 1))];
     })),
-    // name=file@config pairs: another agent build (an older commit's, an experiment) run with
-    // one of CONFIGS, beside the configurations of --agent: before and after in the same rounds.
-    agents: Object.fromEntries((flag('agents') ?? '').split(',').filter(Boolean).map((p) => {
-      const m = /^([^=]+)=(.+)@([^@]+)$/.exec(p);
-      if (!m || !CONFIGS[m[3]]) throw new Error(`--agents takes name=file@config with a known config, not "${p}".`);
-      return [m[1], { file: path.resolve(m[2]), options: CONFIGS[m[3]] }];
-    })),
+    // beside the configurations of --agent: before and after in the same rounds
+    agents: agentVariants(flag('agents')),
     // name=flags: node's own flags for a variant (V8's, which NODE_OPTIONS refuses), space-separated;
     // with a preload or agent of the same name they apply to it, else to an app without the agent
     nodeArgs: Object.fromEntries((flag('node-args') ?? '').split(',').filter(Boolean).map((p) => {

@@ -33,6 +33,7 @@ const { onJsonLines } = require('./lib/procs');
 const { startHostProcess } = require('./lib/session-host');
 const { CONFIGS } = require('./lib/agent-configs');
 const { parseCallgrind, nameJitCode } = require('./lib/callgrind');
+const { flagReader, agentVariants } = require('./lib/args');
 
 const root = path.join(__dirname, '..');
 const APPS = { minimal: 'minimal-app.js', busy: 'busy-app.js' };
@@ -40,10 +41,7 @@ const STRETCHED = { summaryIntervalMs: 60_000, sampleIntervalMs: 60_000 };
 const CONNECTIONS = 4;
 
 function parseArgs(argv) {
-  const flag = (name) => {
-    const i = argv.indexOf(`--${name}`);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
+  const flag = flagReader(argv);
   const cfg = {
     app: flag('app') ?? 'minimal',
     configs: (flag('configs') ?? 'http-only,no-probes,defaults').split(',').filter(Boolean),
@@ -55,11 +53,7 @@ function parseArgs(argv) {
     keep: flag('keep'),
     // compilation that lands in a window only adds: the run with the fewest instructions is the figure
     repeat: Number(flag('repeat') ?? 2),
-    agents: Object.fromEntries((flag('agents') ?? '').split(',').filter(Boolean).map((p) => {
-      const m = /^([^=]+)=(.+)@([^@]+)$/.exec(p);
-      if (!m || !CONFIGS[m[3]]) throw new Error(`--agents takes name=file@config with a known config, not "${p}".`);
-      return [m[1], { file: path.resolve(m[2]), options: CONFIGS[m[3]] }];
-    })),
+    agents: agentVariants(flag('agents')),
   };
   if (!APPS[cfg.app]) throw new Error(`--app must be one of ${Object.keys(APPS).join(', ')}, not "${cfg.app}".`);
   for (const c of cfg.configs) if (!CONFIGS[c]) throw new Error(`Unknown config "${c}"; known: ${Object.keys(CONFIGS).join(', ')}.`);
@@ -180,11 +174,10 @@ async function main() {
   if (cfg.diff) {
     const other = results[cfg.diff];
     if (!other) throw new Error(`--diff names no variant that ran: "${cfg.diff}".`);
-    const e = cfg.cache ? 'I1mr' : 'Ir';
-    for (const ev of cfg.cache ? ['Ir', e] : [e]) {
-      const a = results.without.window.functions;
-      const b = other.window.functions;
-      const keys = [...new Set([...a.keys(), ...b.keys()])];
+    const a = results.without.window.functions;
+    const b = other.window.functions;
+    const keys = [...new Set([...a.keys(), ...b.keys()])];
+    for (const ev of cfg.cache ? ['Ir', 'I1mr'] : ['Ir']) {
       const per = (m, k) => (m.get(k)?.[ev] ?? 0) / cfg.requests;
       keys.sort((x, y) => per(b, y) - per(a, y) - (per(b, x) - per(a, x)));
       console.log(`\n${cfg.diff} against without: functions whose ${ev} per request grew most (self cost; JS by --perf-basic-prof name)`);

@@ -33,6 +33,7 @@ const { startApp, stopProcess, runAutocannon, runWrk, hasWrk, rssBytes, cpuSecon
 const { describe, median } = require('./lib/stats');
 const { startSessionHost, startHostProcess, waitForPid } = require('./lib/session-host');
 const { CONFIGS } = require('./lib/agent-configs');
+const { flagReader } = require('./lib/args');
 
 const root = path.join(__dirname, '..');
 const GOALS = { maxThroughputLossPct: 2, maxRssIncreaseMB: 15 };
@@ -40,10 +41,7 @@ const GOALS = { maxThroughputLossPct: 2, maxRssIncreaseMB: 15 };
 const APPS = { standard: 'app.js', minimal: 'minimal-app.js' };
 
 function parseConfig(argv) {
-  const flag = (name) => {
-    const i = argv.indexOf(`--${name}`);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
+  const flag = flagReader(argv);
   const quick = argv.includes('--quick');
   const num = (name, env, dflt, quickDflt) => Number(flag(name) ?? process.env[env] ?? (quick ? quickDflt : dflt));
   const cfg = {
