@@ -1,5 +1,5 @@
 import * as v8 from 'node:v8';
-import { inspectorPost } from './inspector-session';
+import { inspectorPost, inspectorPostTimed } from './inspector-session';
 import { ReadCadence } from './read-cadence';
 import { minorGcCount } from './probes/gc';
 import type { HeapFrame, HeapSite, HeapSitesMessage } from '../protocol/messages';
@@ -157,11 +157,12 @@ export function installHeapSampling(ctx: AgentContext, given?: Partial<HeapSampl
       await post('HeapProfiler.collectGarbage');
       await post('HeapProfiler.collectGarbage');
     }
+    const got = await inspectorPostTimed<{ profile: SamplingProfile }>('HeapProfiler.getSamplingProfile');
     const began = performance.now();
-    const { profile } = await post<{ profile: SamplingProfile }>('HeapProfiler.getSamplingProfile');
     const live = heapNow().oldBytes; // the read's own full GC just ran
-    const msg = toMessage(ctx, profile, settings);
-    msg.durationMs = performance.now() - began;
+    const msg = toMessage(ctx, got.result.profile, settings);
+    // the time the app was held: V8's GC and profile, then our walk of it
+    msg.durationMs = got.ms + (performance.now() - began);
     if (round !== undefined) msg.round = round;
     ctx.emit(msg);
     cadence?.afterRead(msg.durationMs, msg.totalBytes, live, performance.now());

@@ -27,3 +27,18 @@ export function inspectorPost<T = unknown>(method: string, params: object = {}):
     session.post(method, params, (err, res) => setImmediate(() => (err ? reject(err) : resolve(res as T)))),
   );
 }
+
+/**
+ * The same, with how long V8 held the thread for it (ms), taken inside the callback: the
+ * turn that settles the promise comes after the poll phase, whose requests are not the call's.
+ */
+export function inspectorPostTimed<T = unknown>(method: string, params: object = {}): Promise<{ result: T; ms: number }> {
+  const session = inspectorSession();
+  return new Promise((resolve, reject) => {
+    const began = performance.now();
+    session.post(method, params, (err, res) => {
+      const ms = performance.now() - began;
+      setImmediate(() => (err ? reject(err) : resolve({ result: res as T, ms })));
+    });
+  });
+}

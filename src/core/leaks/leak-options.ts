@@ -18,7 +18,7 @@ export interface LeakOptions {
   leakRoundConfidence: number;
   /** under --rounds: the rise in a site's samples from first to last round, in Poisson standard deviations */
   leakRoundNoiseZ: number;
-  /** the later half of the window must still grow at this share of the whole slope */
+  /** the later half of the window must still grow at this share of the whole slope (the post-GC heap; a site under --rounds) */
   leakRecentShare: number;
   /** at most this many leak findings per process, the fastest growing */
   leakMaxFindings: number;
