@@ -12,7 +12,8 @@
 // plain run's messages in one process with and without FleetMetrics (bench/lib/export-replay.js),
 // set against the plain CLI's CPU per request. The analysis re-reads everything the run keeps;
 // its back-off (src/cli/export.ts) bounds its long-run share, which runs of seconds cannot show,
-// so the bound is printed beside it. Goal: ≤ 1 % of the CLI's CPU for the metrics.
+// so the bound is printed beside it. Goal (#15): export adds ≤ 1 % CPU, a share of one core as
+// top shows it; the share of the CLI's own CPU is printed too.
 //
 //   node bench/export-cost.js [--rounds 6] [--seconds 30] [--scrape-ms 1000] [--quick] [--out bench/results/export-cost.json]
 //     [--keep-recording FILE]   a copy of the first plain run's messages, for bench/analysis-cost.js
@@ -199,16 +200,24 @@ async function main() {
     console.log(
       `export cost (replay)  FleetMetrics ${usPerMessage.toFixed(3)} µs per message, ${replayUsPerRequest.toFixed(2)} µs per request over ${plainUsPerRequest.toFixed(1)} µs of the plain CLI (+${streamPct.toFixed(2)} %); ` +
         `one scrape ${(replay.scrapeUs.median / 1000).toFixed(2)} ms for ${(replay.scrapeBytes / 1024).toFixed(0)} KB, every ${SCRAPE_MS} ms +${scrapePct.toFixed(2)} %; ` +
-        `metrics in all +${(streamPct + scrapePct).toFixed(2)} % of the CLI's CPU (${(((replayUsPerRequest * 5000 + replay.scrapeUs.median * (1000 / SCRAPE_MS)) / 1e6) * 100).toFixed(2)} % of a core) at 5 000 req/s ` +
-        `(goal ≤ ${GOAL_PCT} % of the CLI's CPU: ${streamPct + scrapePct <= GOAL_PCT ? 'met' : 'NOT met'})`,
+        `metrics in all +${(streamPct + scrapePct).toFixed(2)} % of the CLI's CPU (${(((replayUsPerRequest * 5000 + replay.scrapeUs.median * (1000 / SCRAPE_MS)) / 1e6) * 100).toFixed(2)} % of a core) at 5 000 req/s`,
     );
     console.log(
       `export cost  CLI CPU with /metrics ${metricsRatio.toFixed(3)}× without (median of ${ROUNDS} rounds; +${metricsPct.toFixed(2)} %, pooled +${pooledPct.toFixed(2)} %, ` +
         `${usPerRequest.toFixed(2)} µs per request, scraped every ${SCRAPE_MS} ms); plain CLI ${(plainCore * 100).toFixed(1)} % of a core; ` +
         `with the live analysis of the findings ${exportRatio.toFixed(3)}× in runs of ${SECONDS} s (${median(rows.export.map((r) => r.analysis.cpuMs)).toFixed(0)} ms of analysis each), ` +
         `in a long run ≤ ${(analysisCoreBound * 100).toFixed(1)} % of a core more (= ${((analysisCoreBound / plainCore) * 100).toFixed(1)} % of the CLI's CPU at this rate); ` +
-        `RSS ${MODES.map((m) => `${m} ${median(rows[m].map((r) => r.rssMB)).toFixed(0)} MB`).join(', ')}; ` +
-        `goal ≤ ${GOAL_PCT} % for the metrics: ${metricsPct <= GOAL_PCT ? 'met' : 'NOT met'}`,
+        `RSS ${MODES.map((m) => `${m} ${median(rows[m].map((r) => r.rssMB)).toFixed(0)} MB`).join(', ')}`,
+    );
+    // #15's words, "export adds ≤ 1 % CPU to the CLI": CPU as top shows it, a share of one core.
+    // The series and a scrape every SCRAPE_MS, from the replay; the analysis at its back-off's bound.
+    const metricsCore = (replayUsPerRequest * 5000 + replay.scrapeUs.median * (1000 / SCRAPE_MS)) / 1e6;
+    const exportCore = metricsCore + analysisCoreBound;
+    console.log(
+      `export adds  ${(exportCore * 100).toFixed(2)} % of a core to the CLI in a long run at 5 000 req/s ` +
+        `(series and scrapes ${(metricsCore * 100).toFixed(2)} %, analysis ≤ ${(analysisCoreBound * 100).toFixed(2)} %; ` +
+        `the CLI alone ${(plainCore * 100).toFixed(1)} %, so ${((exportCore / plainCore) * 100).toFixed(0)} % of its own CPU): ` +
+        `goal ≤ ${GOAL_PCT} % CPU ${exportCore * 100 <= GOAL_PCT ? 'met' : 'NOT met'}`,
     );
     fs.mkdirSync(path.dirname(OUT), { recursive: true });
     fs.writeFileSync(
@@ -230,6 +239,7 @@ async function main() {
           exportRatio,
           plainCore,
           analysisCoreBound,
+          exportCorePct: ((replayUsPerRequest * 5000 + replay.scrapeUs.median * (1000 / SCRAPE_MS)) / 1e6 + analysisCoreBound) * 100,
           replay,
           replayUsPerRequest,
           usPerMessage,
