@@ -10,9 +10,13 @@ const APP = path.join(__dirname, '..', 'fixtures', 'real-apps', 'severity-expres
 const PRODUCTS = 40;
 const TAG_LOOKUP = markerAt(path.join(APP, 'services/catalog-service.js'), 'product-tag');
 
-/** Runs the catalog with `args` and `env` (a push a second unless `interval` is false). */
-async function profileCatalog(args, env = {}, { interval = true } = {}) {
+/**
+ * Runs the catalog with `args` and `env` (a push a second unless `interval` is false); with
+ * `holdUntilFile`, the run goes on after the load until that file exists.
+ */
+async function profileCatalog(args, env = {}, { interval = true, holdUntilFile } = {}) {
   const run = await profileApp({
+    holdUntilFile,
     entry: path.join(APP, 'server.js'),
     root: APP,
     env,

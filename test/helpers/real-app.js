@@ -55,7 +55,7 @@ async function profileApp(o) {
   const env = {
     ...process.env,
     ...(o.env ?? {}),
-    REAL_APP_PLAN: JSON.stringify({ concurrency: o.concurrency ?? 1, requests: o.requests }),
+    REAL_APP_PLAN: JSON.stringify({ concurrency: o.concurrency ?? 1, requests: o.requests, holdUntilFile: o.holdUntilFile }),
     REAL_APP_LOAD_OUT: loadOut,
   };
   const args = [
