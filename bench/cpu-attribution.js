@@ -24,7 +24,7 @@ const { spawn, spawnSync } = require('node:child_process');
 const { startApp, stopProcess, runWrk, hasWrk, cpuPlan } = require('./lib/procs');
 const { startHostProcess } = require('./lib/session-host');
 const { CONFIGS } = require('./lib/agent-configs');
-const { flagReader } = require('./lib/args');
+const { flagReader, preloadVariants } = require('./lib/args');
 
 const root = path.join(__dirname, '..');
 const APPS = { minimal: 'minimal-app.js', busy: 'busy-app.js', standard: 'app.js' };
@@ -39,11 +39,7 @@ function parseArgs(argv) {
     passes: Number(flag('passes') ?? 3),
     seconds: Number(flag('seconds') ?? 20),
     connections: Number(flag('connections') ?? 10),
-    // name=file pairs: an app with `--require file` and no agent, to try a mechanism apart
-    preloads: Object.fromEntries((flag('preloads') ?? '').split(',').filter(Boolean).map((p) => {
-      const at = p.indexOf('=');
-      return [p.slice(0, at), path.resolve(p.slice(at + 1))];
-    })),
+    preloads: preloadVariants(flag('preloads')),
     agent: path.resolve(flag('agent') ?? path.join(root, 'dist', 'agent.js')),
     core: path.join(root, 'dist', 'core.js'),
     pin: cpuPlan(),

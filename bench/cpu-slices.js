@@ -31,7 +31,7 @@ const { startApp, stopProcess, runWrk, hasWrk, rssBytes, cpuPlan } = require('./
 const { describe, median } = require('./lib/stats');
 const { startHostProcess } = require('./lib/session-host');
 const { CONFIGS } = require('./lib/agent-configs');
-const { flagReader, agentVariants } = require('./lib/args');
+const { flagReader, agentVariants, preloadVariants } = require('./lib/args');
 
 const root = path.join(__dirname, '..');
 const APPS = { minimal: 'minimal-app.js', busy: 'busy-app.js', standard: 'app.js' };
@@ -54,12 +54,7 @@ function parseArgs(argv) {
     agent: path.resolve(flag('agent') ?? path.join(root, 'dist', 'agent.js')),
     core: path.resolve(flag('core') ?? path.join(root, 'dist', 'core.js')),
     out: path.resolve(flag('out') ?? path.join(__dirname, 'results', 'cpu-slices.json')),
-    // name=file pairs: an app variant with `--require file` and no agent, to try a probe's
-    // mechanism apart from the rest (a subscriber alone, a property write, …).
-    preloads: Object.fromEntries((flag('preloads') ?? '').split(',').filter(Boolean).map((p) => {
-      const at = p.indexOf('=');
-      return [p.slice(0, at), path.resolve(p.slice(at + 1))];
-    })),
+    preloads: preloadVariants(flag('preloads')),
     // beside the configurations of --agent: before and after in the same rounds
     agents: agentVariants(flag('agents')),
     // name=flags: node's own flags for a variant (V8's, which NODE_OPTIONS refuses), space-separated;

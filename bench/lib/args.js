@@ -23,4 +23,15 @@ function agentVariants(text) {
   }));
 }
 
-module.exports = { flagReader, agentVariants };
+/**
+ * `--preloads name=file,…`: app variants with `--require file` and no agent, to try one of a
+ * probe's mechanisms apart from the rest (a subscriber alone, a property write, …).
+ */
+function preloadVariants(text) {
+  return Object.fromEntries((text ?? '').split(',').filter(Boolean).map((p) => {
+    const at = p.indexOf('=');
+    return [p.slice(0, at), path.resolve(p.slice(at + 1))];
+  }));
+}
+
+module.exports = { flagReader, agentVariants, preloadVariants };

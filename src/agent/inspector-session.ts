@@ -18,19 +18,10 @@ export function inspectorSession(): Inspector.Session {
 }
 
 /**
- * One inspector call. Settles on the next turn: a post() made inside another post's callback
- * (which runs synchronously within post()) never completes on Node 20 and hangs the app.
- */
-export function inspectorPost<T = unknown>(method: string, params: object = {}): Promise<T> {
-  const session = inspectorSession();
-  return new Promise<T>((resolve, reject) =>
-    session.post(method, params, (err, res) => setImmediate(() => (err ? reject(err) : resolve(res as T)))),
-  );
-}
-
-/**
- * The same, with how long V8 held the thread for it (ms), taken inside the callback: the
- * turn that settles the promise comes after the poll phase, whose requests are not the call's.
+ * One inspector call, with how long V8 held the thread for it (ms). post() runs its callback
+ * synchronously, so the time is taken there; the promise settles on the next turn, because a
+ * post() made inside another post's callback never completes on Node 20 and hangs the app. That
+ * turn comes after the poll phase, whose requests are not the call's.
  */
 export function inspectorPostTimed<T = unknown>(method: string, params: object = {}): Promise<{ result: T; ms: number }> {
   const session = inspectorSession();
@@ -41,4 +32,9 @@ export function inspectorPostTimed<T = unknown>(method: string, params: object =
       setImmediate(() => (err ? reject(err) : resolve({ result: res as T, ms })));
     });
   });
+}
+
+/** One inspector call (see inspectorPostTimed). */
+export function inspectorPost<T = unknown>(method: string, params: object = {}): Promise<T> {
+  return inspectorPostTimed<T>(method, params).then((r) => r.result);
 }

@@ -44,7 +44,7 @@ export interface HttpProbe {
  * chart within 250 ms (p95), at most ten small messages a second however busy the app, and no
  * timer at all while it serves nothing.
  */
-export function installHttpProbe(ctx: AgentContext, scopes: Scopes, summaryIntervalMs = 100): HttpProbe {
+export function installHttpProbe(ctx: AgentContext, scopes: Scopes, summaryIntervalMs: number): HttpProbe {
   const pid = ctx.pid;
   const summary = new RequestSummary(pid);
   const urlRoute = lastUrlMemo();
